@@ -1,0 +1,74 @@
+# Two commands: `make run` (set up and serve) and `make test` (the whole suite).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PG_URL ?= postgres://postgres@127.0.0.1:5432/catalogue
+# Tests never need a real secret; production must set DJANGO_SECRET_KEY itself.
+TEST_ENV := DJANGO_SECRET_KEY=test-only-not-a-secret DJANGO_DEBUG=0
+DEV_ENV  := DJANGO_DEBUG=1
+
+.PHONY: install install-test run setup test lint test-sqlite test-postgres postgres-ready browser-deps fixtures clean
+
+$(VENV)/.installed: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-test: requirements-test.txt $(VENV)/.installed
+	$(BIN)/pip install --quiet -r requirements-test.txt
+	touch $@
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+## make run: virtualenv, install, migrate, load the catalogue, serve http://127.0.0.1:8000
+setup: install
+	mkdir -p var
+	$(DEV_ENV) $(BIN)/python manage.py migrate --noinput
+	$(DEV_ENV) $(BIN)/python manage.py createcachetable
+	$(DEV_ENV) $(BIN)/python manage.py load_catalogue
+
+run: setup
+	$(DEV_ENV) $(BIN)/python manage.py runserver 127.0.0.1:8000
+
+## make test: lint, then the whole suite on SQLite, then on PostgreSQL
+test: install-test browser-deps lint test-sqlite test-postgres
+
+lint: install-test
+	$(BIN)/ruff check .
+
+# pytest exits 5 when it collected no test: that is a broken suite, not a pass.
+define run_pytest
+	$(1) $(BIN)/pytest $(2); status=$$?; \
+	if [ $$status -eq 5 ]; then echo "pytest collected no tests: failing on purpose" >&2; exit 1; fi; \
+	exit $$status
+endef
+
+test-sqlite: install-test
+	@echo "== pytest on SQLite =="
+	@$(call run_pytest,$(TEST_ENV) DATABASE_URL=,)
+
+test-postgres: install-test postgres-ready
+	@echo "== pytest on PostgreSQL ($(PG_URL)) =="
+	@$(call run_pytest,$(TEST_ENV) DATABASE_URL=$(PG_URL),)
+
+# Start the local cluster if it is down; fail loudly if it still cannot be reached.
+postgres-ready:
+	@bash .ci/postgres-ready
+
+# Debian's chromium for the browser tests (never a Playwright browser download).
+browser-deps:
+	@bash .ci/browser-deps
+
+## make fixtures: rebuild fixtures/catalogue.json from the sources in a scratch database
+fixtures: install
+	rm -f var/fixtures.sqlite3
+	mkdir -p var
+	DATABASE_URL=sqlite:///$(CURDIR)/var/fixtures.sqlite3 $(DEV_ENV) $(BIN)/python manage.py migrate --noinput -v0
+	DATABASE_URL=sqlite:///$(CURDIR)/var/fixtures.sqlite3 $(DEV_ENV) $(BIN)/python manage.py load_catalogue -v0
+	DATABASE_URL=sqlite:///$(CURDIR)/var/fixtures.sqlite3 $(DEV_ENV) $(BIN)/python manage.py export_catalogue
+	rm -f var/fixtures.sqlite3
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .ruff_cache

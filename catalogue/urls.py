@@ -1,0 +1,9 @@
+"""Root URLconf: the public site, the admin and (later) the API."""
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("practices.urls")),
+]

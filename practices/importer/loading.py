@@ -1,0 +1,350 @@
+"""Load the vendored sources into the database.
+
+Two phases, after djangoproject.com's docs builder:
+
+1. ``read_bundle`` checks every file against SHA256SUMS and parses it into
+   plain dataclasses (no database). Any problem raises LoadError naming the
+   file and line before anything is written.
+2. ``load_bundle`` upserts by natural keys inside one ``transaction.atomic``:
+   either the whole catalogue loads, or the database is left as it was.
+
+Staff edits are never overwritten (see upsert.py); metrics that staff have
+verified or edited are kept through re-extraction.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from django.db import transaction
+from django.utils import timezone
+
+from ..models import (
+    CaseReport,
+    Category,
+    City,
+    Metric,
+    Practice,
+    PracticeEntry,
+    Province,
+    RelatedPractice,
+    SourceDocument,
+    Status,
+)
+from . import places
+from .metrics import extract_metrics
+from .parsing import ParsedCatalogue, SourceParseError, parse_practices
+from .reports import REPORT_SOURCES, ManifestError, ParsedReportDocument, load_manifest, parse_report_document
+from .similarity import suggest_categories, suggest_related
+from .slugs import category_slug
+from .upsert import CREATED, SKIPPED, UNCHANGED, UPDATED, LoadReport, fingerprint, upsert
+
+PRACTICE_SOURCE = "003_0afe494a00c202ac.txt"
+CHECKSUMS = "SHA256SUMS"
+
+
+class LoadError(Exception):
+    """A source could not be read or parsed; the message names the file (and line)."""
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    filename: str
+    raw_text: str
+    sha256: str
+
+
+@dataclass(frozen=True)
+class ReportLinks:
+    """Derived data for one case report: mentioned places, related practices, themes."""
+
+    cities: tuple[places.Place, ...]
+    related: tuple[tuple[int, object], ...]   # (practice number, Decimal score), best first
+    categories: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Bundle:
+    sources: dict[str, SourceFile]
+    catalogue: ParsedCatalogue
+    reports: tuple[ParsedReportDocument, ...]
+    links: dict[tuple[str, int], ReportLinks]
+
+
+def _read_checksums(sources_dir: Path) -> dict[str, str]:
+    path = sources_dir / CHECKSUMS
+    if not path.exists():
+        raise LoadError(f"{path}: missing checksum file")
+    sums: dict[str, str] = {}
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        digest, _, name = line.partition("  ")
+        if len(digest) != 64 or not name:
+            raise LoadError(f"{path}:{number}: malformed line {line!r}")
+        sums[name.strip()] = digest
+    return sums
+
+
+def read_source(sources_dir: Path, filename: str, checksums: dict[str, str]) -> SourceFile:
+    """Read one vendored source, verifying its SHA-256 against SHA256SUMS."""
+    path = sources_dir / filename
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise LoadError(f"{path}: cannot read: {exc.strerror}") from exc
+    digest = hashlib.sha256(data).hexdigest()
+    if checksums.get(filename) != digest:
+        raise LoadError(
+            f"{path}: SHA-256 {digest} does not match {CHECKSUMS} ({checksums.get(filename, 'missing')}); "
+            "the source changed: review it, then update the checksum"
+        )
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise LoadError(f"{path}: not UTF-8 at byte {exc.start}") from exc
+    return SourceFile(filename, text, digest)
+
+
+def read_bundle(sources_dir: Path, manifests_dir: Path) -> Bundle:
+    """Verify and parse every bundled source; no database access. Raises LoadError."""
+    sources_dir, manifests_dir = Path(sources_dir), Path(manifests_dir)
+    checksums = _read_checksums(sources_dir)
+    sources = {name: read_source(sources_dir, name, checksums) for name in (PRACTICE_SOURCE, *REPORT_SOURCES)}
+    try:
+        catalogue = parse_practices(sources[PRACTICE_SOURCE].raw_text, filename=PRACTICE_SOURCE)
+        reports = tuple(
+            parse_report_document(
+                sources[name].raw_text,
+                load_manifest(manifests_dir / (Path(name).stem + ".toml")),
+                filename=name,
+            )
+            for name in REPORT_SOURCES
+        )
+    except (SourceParseError, ManifestError) as exc:
+        raise LoadError(str(exc)) from exc
+    except OSError as exc:
+        raise LoadError(f"{exc.filename}: cannot read manifest: {exc.strerror}") from exc
+    return Bundle(sources, catalogue, reports, _link_reports(catalogue, reports))
+
+
+def _link_reports(catalogue: ParsedCatalogue, reports: tuple[ParsedReportDocument, ...]) -> dict:
+    articles = [(doc.filename, art) for doc in reports for art in doc.articles]
+    candidates = [
+        (p.number, p.name + "\n" + "\n".join(e.text for e in p.entries)) for p in catalogue.practices
+    ]
+    texts = [art.title + "\n" + art.body for _, art in articles]
+    related = suggest_related(texts, candidates, top=5)
+    themes = suggest_categories(texts, related, {p.number: p.category_number for p in catalogue.practices})
+    links = {}
+    for (filename, art), rel, cats in zip(articles, related, themes, strict=True):
+        found = tuple(p for p in places.find_places(art.title + "\n" + art.body) if p.level != places.LEVEL_PROVINCE)
+        links[(filename, art.position)] = ReportLinks(found, tuple(rel), tuple(cats))
+    return links
+
+
+class _Loader:
+    """Writes one Bundle; every method runs inside the caller's transaction."""
+
+    def __init__(self, bundle: Bundle, *, overwrite: bool) -> None:
+        self.bundle = bundle
+        self.overwrite = overwrite
+        self.report = LoadReport()
+        self.now = timezone.now()
+        self.provinces: dict[str, Province] = {}
+        self.cities: dict[tuple[str, str], City] = {}
+
+    def upsert(self, model, *, lookup, values, describe, m2m=None):
+        return upsert(model, lookup=lookup, values=values, report=self.report,
+                      overwrite=self.overwrite, describe=describe, m2m=m2m)
+
+    def source(self, filename: str, *, title: str, kind: str, publisher: str = "",
+               when: date | None = None, non_article_parts: list | None = None) -> SourceDocument:
+        src = self.bundle.sources[filename]
+        values = {"title": title, "kind": kind, "publisher": publisher, "date": when,
+                  "raw_text": src.raw_text, "sha256": src.sha256, "non_article_parts": non_article_parts or []}
+        obj, created = SourceDocument.objects.get_or_create(filename=filename, defaults=values)
+        if created:
+            self.report.record(SourceDocument, CREATED)
+        elif any(getattr(obj, k) != v for k, v in values.items()):
+            # Sources are not curated: the vendored file is the truth.
+            for key, val in values.items():
+                setattr(obj, key, val)
+            obj.full_clean(validate_unique=False)
+            obj.save()
+            self.report.record(SourceDocument, UPDATED)
+        else:
+            self.report.record(SourceDocument, UNCHANGED)
+        return obj
+
+    def province(self, name: str) -> Province:
+        place = places.locate_province(name)
+        if place.name not in self.provinces:
+            self.provinces[place.name], _ = self.upsert(
+                Province, lookup={"name": place.name}, describe=place.name,
+                values={"slug": places.province_slug(place.name), "pinyin": places.province_pinyin(place.name),
+                        "adcode": place.adcode},
+            )
+        return self.provinces[place.name]
+
+    def city(self, place: places.Place) -> City:
+        key = (place.name, place.province)
+        if key not in self.cities:
+            province = self.province(place.province)
+            level = City.Level.COUNTY if place.level == places.LEVEL_COUNTY else City.Level.PREFECTURE
+            self.cities[key], _ = self.upsert(
+                City, lookup={"name": place.name, "province": province}, describe=place.name,
+                values={"slug": places.city_slug(place.name, place.province), "pinyin": places.city_pinyin(place.name),
+                        "adcode": place.adcode, "level": level},
+            )
+        return self.cities[key]
+
+    def practices(self) -> None:
+        catalogue = self.bundle.catalogue
+        source = self.source(catalogue.filename, title=catalogue.title, kind=SourceDocument.Kind.PRACTICE_LIST)
+        categories = {}
+        for cat in catalogue.categories:
+            categories[cat.number], _ = self.upsert(
+                Category, lookup={"number": cat.number}, describe=str(cat.number),
+                values={"name": cat.name, "slug": category_slug(cat.name)},
+            )
+        for parsed in catalogue.practices:
+            practice, action = self.upsert(
+                Practice, lookup={"number": parsed.number}, describe=f"{parsed.number}. {parsed.name}",
+                values={"name": parsed.name, "category": categories[parsed.category_number], "source": source,
+                        "line_start": parsed.line_start, "line_end": parsed.line_end, "raw_text": parsed.raw_text},
+            )
+            if action == CREATED:
+                Practice.objects.filter(pk=practice.pk).update(status=Status.PUBLISHED, published_at=self.now)
+            for parsed_entry in parsed.entries:
+                city = self.city(places.locate_city(parsed_entry.city))
+                entry, _ = self.upsert(
+                    PracticeEntry, lookup={"practice": practice, "city": city},
+                    describe=f"{parsed.number}. {parsed.name} · {city.name}",
+                    values={"position": parsed_entry.position, "text": parsed_entry.text,
+                            "line_start": parsed_entry.line_start, "line_end": parsed_entry.line_end},
+                )
+                self.metrics(owner_field="entry", owner=entry, text=entry.text,
+                             describe=f"{parsed.number}. {city.name}")
+
+    def case_reports(self) -> None:
+        practices = {p.number: p for p in Practice.objects.all()}
+        categories = {c.number: c for c in Category.objects.all()}
+        for doc in self.bundle.reports:
+            source = self.source(
+                doc.filename, title=doc.title, kind=doc.kind, publisher=doc.publisher,
+                when=date.fromisoformat(doc.date) if doc.date else None,
+                non_article_parts=[{"label": p.label, "text": p.text, "spans": [list(s) for s in p.spans]}
+                                   for p in doc.non_article_parts],
+            )
+            for art in doc.articles:
+                links = self.bundle.links[(doc.filename, art.position)]
+                report, action = self.upsert(
+                    CaseReport, lookup={"source": source, "position": art.position},
+                    describe=f"{doc.filename} #{art.position} {art.title}",
+                    values={"title": art.title, "subtitle": art.subtitle, "kicker": art.kicker,
+                            "byline": art.byline, "province": self.province(art.province), "body": art.body,
+                            "source_spans": [list(s) for s in art.spans]},
+                    m2m={"cities": [self.city(p) for p in links.cities],
+                         "categories": [categories[n] for n in links.categories]},
+                )
+                if action == CREATED:
+                    CaseReport.objects.filter(pk=report.pk).update(status=Status.PUBLISHED, published_at=self.now)
+                self.related(report, links, practices)
+                self.metrics(owner_field="case_report", owner=report, text=report.body,
+                             describe=f"{doc.filename} #{art.position}")
+
+    def related(self, report: CaseReport, links: ReportLinks, practices: dict[int, Practice]) -> None:
+        """Store suggestions; staff decisions (confirmed True/False) are never touched."""
+        existing = {link.practice.number: link for link in report.practice_links.select_related("practice")}
+        wanted = {number: (rank, score) for rank, (number, score) in enumerate(links.related, start=1)}
+        for number, link in existing.items():
+            if number not in wanted and link.confirmed is None:
+                link.delete()
+                self.report.deleted.append(f"{report} ↔ {number}")
+        for number, (rank, score) in wanted.items():
+            link = existing.get(number)
+            if link is None:
+                RelatedPractice.objects.create(case_report=report, practice=practices[number], score=score, rank=rank)
+                self.report.record(RelatedPractice, CREATED)
+            elif link.confirmed is not None or (link.score, link.rank) == (score, rank):
+                self.report.record(RelatedPractice, UNCHANGED)
+            else:
+                link.score, link.rank = score, rank
+                link.save(update_fields=["score", "rank"])
+                self.report.record(RelatedPractice, UPDATED)
+
+    def metrics(self, *, owner_field: str, owner, text: str, describe: str) -> None:
+        """Re-extract metrics from the owner's current text, keeping staff work.
+
+        A metric is identified by (offset, raw). Verified or staff-edited
+        metrics keep their values and positions; stale unverified ones go.
+        """
+        existing = list(Metric.objects.filter(**{owner_field: owner}))
+        by_identity = {(m.offset, m.raw): m for m in existing}
+        protected = {m.pk for m in existing if m.verified or self._edited(m)}
+        taken = {m.position for m in existing if m.pk in protected}
+        kept: set[int] = set(protected)
+        next_free = max([0, *taken]) + 1
+        plan = []
+        for found in extract_metrics(text):
+            match = by_identity.get((found.start, found.raw))
+            if match is not None and match.pk in protected and not self.overwrite:
+                self.report.record(Metric, SKIPPED, f"{describe} {found.raw}: 工作人员已核实或编辑，未覆盖")
+                continue
+            position = found.position
+            if position in taken:
+                position, next_free = next_free, next_free + 1
+            plan.append((match, position, found))
+            if match is not None:
+                kept.add(match.pk)
+        stale = [m for m in existing if m.pk not in kept]
+        for metric in stale:
+            self.report.deleted.append(f"{describe} {metric.raw}")
+        Metric.objects.filter(pk__in=[m.pk for m in stale]).delete()
+        # Park moving metrics on free positions first so that the unique
+        # (owner, position) constraint never sees a transient duplicate.
+        moving = [m for m, pos, _ in plan if m is not None and m.position != pos]
+        for index, metric in enumerate(moving, start=1):
+            Metric.objects.filter(pk=metric.pk).update(position=30000 + index)
+        for match, position, found in plan:
+            lookup = {"pk": match.pk} if match is not None else {owner_field: owner, "position": position}
+            values = _metric_values(found) | {"position": position}
+            if match is not None and self.overwrite and match.pk in protected:
+                match.load_fingerprint = ""  # explicit --overwrite: treat as unedited
+                Metric.objects.filter(pk=match.pk).update(load_fingerprint="")
+            self.upsert(Metric, lookup=lookup, values=values, describe=f"{describe} {found.raw}")
+
+    @staticmethod
+    def _edited(metric: Metric) -> bool:
+        if not metric.load_fingerprint:
+            return True
+        names = list(_metric_values_names()) + ["position"]
+        return fingerprint({n: getattr(metric, n) for n in names}) != metric.load_fingerprint
+
+
+def _metric_values_names() -> tuple[str, ...]:
+    return ("raw", "value", "high", "unit", "normalized_value", "normalized_high", "normalized_unit", "kind",
+            "qualifier", "label", "as_of", "as_of_year", "as_of_month", "sentence", "offset")
+
+
+def _metric_values(found) -> dict:
+    values = {name: getattr(found, name) for name in _metric_values_names() if name != "offset"}
+    values["offset"] = found.start
+    return values
+
+
+def load_bundle(bundle: Bundle, *, overwrite: bool = False) -> LoadReport:
+    """Write ``bundle`` in one transaction; returns what changed. Staff edits survive."""
+    loader = _Loader(bundle, overwrite=overwrite)
+    with transaction.atomic():
+        loader.practices()
+        loader.case_reports()
+    return loader.report
+
+
+def load_catalogue(*, sources_dir: Path, manifests_dir: Path, overwrite: bool = False) -> LoadReport:
+    """Read, verify, parse and load every bundled source. Raises LoadError before any write."""
+    return load_bundle(read_bundle(sources_dir, manifests_dir), overwrite=overwrite)

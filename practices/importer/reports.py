@@ -1,0 +1,361 @@
+"""Segment the case-report sources into articles, driven by TOML manifests.
+
+The sources are newspaper pages whose columns were joined line by line, with
+headlines doubled, bylines in several styles, columns of two articles
+interleaved, and one traditional-Chinese report with pinyin annotations. No
+heuristic recovers that reliably, so each source has a reviewable manifest
+(fixtures/manifests/<name>.toml) that says which raw text spans make up each
+article, in reading order, and which spans are not article text at all.
+
+Every anchor in a manifest is checked against the raw text: it must occur
+exactly once, optional line numbers must match, declared titles and bylines
+must equal what the heading spans print, spans must not overlap, and every
+non-whitespace character of the source must belong to exactly one span. Any
+failure raises :class:`ManifestError` naming the source file.
+
+No Django here: the management command and the tests share this module.
+"""
+from __future__ import annotations
+
+import datetime
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from practices.importer import normalize
+
+REPORT_SOURCES: tuple[str, ...] = (
+    "000_8012fb836a8dc870.txt",
+    "001_89178abc7061ee5b.txt",
+    "002_8e4d4544b0229087.txt",
+    "004_5920e912d40b6210.txt",
+)
+
+KINDS = frozenset({"newspaper", "report"})
+LAYOUTS = frozenset({"columns", "lines"})
+HEADING_ROLES = ("kicker", "title", "subtitle", "byline")
+
+# Province-level divisions by full name, so a typo in a manifest fails loudly.
+PROVINCES = frozenset(
+    """北京市 天津市 上海市 重庆市 河北省 山西省 辽宁省 吉林省 黑龙江省 江苏省 浙江省
+    安徽省 福建省 江西省 山东省 河南省 湖北省 湖南省 广东省 海南省 四川省 贵州省 云南省
+    陕西省 甘肃省 青海省 台湾省 内蒙古自治区 广西壮族自治区 西藏自治区 宁夏回族自治区
+    新疆维吾尔自治区 香港特别行政区 澳门特别行政区""".split()
+)
+
+
+class ManifestError(ValueError):
+    """A manifest does not fit its source; str() names the file and the failing part."""
+
+
+@dataclass(frozen=True)
+class ParsedCaseReport:
+    """One article. ``spans`` are [start, end) offsets into the raw source."""
+
+    position: int
+    title: str
+    subtitle: str
+    kicker: str
+    byline: str
+    province: str
+    body: str
+    spans: tuple[tuple[int, int], ...]
+
+
+@dataclass(frozen=True)
+class NonArticlePart:
+    """A part of the source that is not article text (banner, caption, ...)."""
+
+    label: str
+    text: str
+    spans: tuple[tuple[int, int], ...]
+
+
+@dataclass(frozen=True)
+class ParsedReportDocument:
+    """A whole source: metadata, articles in order, and the non-article parts."""
+
+    filename: str
+    title: str
+    kind: str
+    publisher: str
+    date: str
+    articles: tuple[ParsedCaseReport, ...]
+    non_article_parts: tuple[NonArticlePart, ...]
+
+
+@dataclass(frozen=True)
+class _Span:
+    start: int
+    end: int
+    role: str
+    join: str
+    owner: str
+
+
+def _short(anchor: str, limit: int = 24) -> str:
+    flat = anchor.replace("\n", "\\n")
+    return flat if len(flat) <= limit else flat[:limit] + "…"
+
+
+class _Document:
+    """The raw text plus what is needed to resolve and report anchors."""
+
+    def __init__(self, raw: str, filename: str) -> None:
+        self.raw = raw
+        self.filename = filename
+        self.line_starts = [0] + [i + 1 for i, c in enumerate(raw) if c == "\n"]
+
+    def error(self, where: str, message: str) -> ManifestError:
+        return ManifestError(f"{self.filename}: {where}: {message}")
+
+    def line_of(self, offset: int) -> int:
+        """1-based line number of ``offset``."""
+        lo, hi = 0, len(self.line_starts) - 1
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            if self.line_starts[mid] <= offset:
+                lo = mid
+            else:
+                hi = mid - 1
+        return lo + 1
+
+    def _unique(self, anchor: str, what: str, where: str) -> int:
+        if not isinstance(anchor, str) or not anchor:
+            raise self.error(where, f"{what} must be a non-empty string")
+        first = self.raw.find(anchor)
+        if first < 0:
+            raise self.error(where, f"{what} '{_short(anchor)}' not found")
+        count, pos = 0, first
+        while pos >= 0:
+            count += 1
+            pos = self.raw.find(anchor, pos + 1)
+        if count > 1:
+            raise self.error(where, f"{what} '{_short(anchor)}' found {count} times, must be unique")
+        return first
+
+    def locate(self, spec: Any, role: str, owner: str, where: str) -> _Span:
+        """Resolve one ``{start, end?, lines?, join?}`` table to offsets."""
+        if not isinstance(spec, dict) or "start" not in spec:
+            raise self.error(where, "a span needs a 'start' anchor")
+        start = self._unique(spec["start"], "start anchor", where)
+        end_anchor = spec.get("end", spec["start"])
+        if end_anchor == spec["start"]:
+            end = start + len(end_anchor)
+        else:
+            found = self._unique(end_anchor, "end anchor", where)
+            if found < start:
+                raise self.error(where, f"end anchor '{_short(end_anchor)}' comes before its start anchor")
+            end = found + len(end_anchor)
+        if "lines" in spec:
+            want = list(spec["lines"])
+            got = [self.line_of(start), self.line_of(end - 1)]
+            if want != got:
+                raise self.error(where, f"lines {want} do not match the anchors, which sit on lines {got}")
+        join = spec.get("join", "break")
+        if join not in ("break", "continue"):
+            raise self.error(where, f"join must be 'break' or 'continue', not {join!r}")
+        return _Span(start, end, spec.get("role", role), join, owner)
+
+    def check_accounting(self, spans: list[_Span]) -> None:
+        """Every non-whitespace character in exactly one span, or ManifestError."""
+        ordered = sorted(spans, key=lambda s: s.start)
+        for a, b in zip(ordered, ordered[1:]):
+            if b.start < a.end:
+                raise self.error(
+                    f"line {self.line_of(b.start)}", f"{a.owner} and {b.owner} overlap"
+                )
+        covered = bytearray(len(self.raw))
+        for span in ordered:
+            covered[span.start : span.end] = b"\x01" * (span.end - span.start)
+        for offset, char in enumerate(self.raw):
+            if not covered[offset] and not char.isspace():
+                snippet = self.raw[offset : offset + 20].split("\n")[0]
+                raise self.error(
+                    f"line {self.line_of(offset)}", f"text not accounted for: '{snippet}'"
+                )
+
+
+def _transform(text: str, document: dict[str, Any]) -> str:
+    """Apply the document-level clean-up that precedes segmentation into paragraphs."""
+    if document.get("strip_pinyin"):
+        text = normalize.strip_pinyin(text)
+    if document.get("convert") == "t2s":
+        text = normalize.to_simplified(text)
+    return text
+
+
+def _paragraphs(text: str, role: str, document: dict[str, Any]) -> list[str]:
+    if role == "intertitle":
+        return [normalize.clean_heading(text)]
+    lines_mode = document.get("layout") == "lines"
+    return normalize.split_paragraphs(text, one_line_per_paragraph=lines_mode)
+
+
+def _assemble(doc: _Document, spans: list[_Span], document: dict[str, Any]) -> str:
+    """Join the text of body spans in manifest order; return paragraphs joined by blank lines."""
+    paragraphs: list[str] = []
+    for span in spans:
+        parts = _paragraphs(_transform(doc.raw[span.start : span.end], document), span.role, document)
+        if span.join == "continue" and paragraphs and parts:
+            # The previous span stopped at a column end mid-sentence.
+            paragraphs[-1] = normalize.collapse_cjk_spaces(paragraphs[-1] + parts[0])
+            parts = parts[1:]
+        paragraphs.extend(parts)
+    return "\n\n".join(p for p in paragraphs if p)
+
+
+def _check_document(doc: _Document, document: Any) -> dict[str, Any]:
+    if not isinstance(document, dict):
+        raise doc.error("document", "the manifest needs a [document] table")
+    for key in ("title", "kind", "publisher", "date"):
+        if not isinstance(document.get(key), str):
+            raise doc.error("document", f"'{key}' must be a string")
+    if document["kind"] not in KINDS:
+        raise doc.error("document", f"kind must be one of {sorted(KINDS)}")
+    if document.get("layout", "columns") not in LAYOUTS:
+        raise doc.error("document", f"layout must be one of {sorted(LAYOUTS)}")
+    if document["date"]:
+        try:
+            datetime.date.fromisoformat(document["date"])
+        except ValueError:
+            raise doc.error("document", f"date '{document['date']}' is not ISO YYYY-MM-DD") from None
+    return document
+
+
+def _parse_article(
+    doc: _Document, number: int, entry: Any, document: dict[str, Any]
+) -> tuple[ParsedCaseReport, list[_Span]]:
+    if not isinstance(entry, dict):
+        raise doc.error(f"article {number}", "must be a table")
+    where = f"article {number} '{entry.get('title', '')}'"
+    fields = {}
+    for key in ("title", "subtitle", "kicker", "byline", "province"):
+        if not isinstance(entry.get(key, ""), str):
+            raise doc.error(where, f"'{key}' must be a string")
+        fields[key] = entry.get(key, "")
+    if not fields["title"]:
+        raise doc.error(where, "title is empty")
+    if fields["province"] not in PROVINCES:
+        raise doc.error(where, f"province '{fields['province']}' is not a province-level name")
+
+    heading_spans: list[_Span] = []
+    printed: dict[str, list[str]] = {role: [] for role in HEADING_ROLES}
+    for j, spec in enumerate(entry.get("heading", []), 1):
+        span = doc.locate(spec, "", where, f"{where}: heading span {j}")
+        if span.role not in HEADING_ROLES:
+            raise doc.error(f"{where}: heading span {j}", f"role must be one of {HEADING_ROLES}")
+        text = normalize.clean_heading(_transform(doc.raw[span.start : span.end], document))
+        printed[span.role].append(text if span.role == "byline" else normalize.dedouble(text))
+        heading_spans.append(span)
+    for role in HEADING_ROLES:
+        # A declared title/byline must be exactly what the source prints.
+        shown = " ".join(printed[role])
+        if shown != fields[role]:
+            raise doc.error(where, f"declared {role} '{fields[role]}' but the heading spans print '{shown}'")
+
+    body = entry.get("body", [])
+    if not body:
+        raise doc.error(where, "no body spans")
+    body_spans = [doc.locate(spec, "text", where, f"{where}: body span {j}") for j, spec in enumerate(body, 1)]
+    text = _assemble(doc, body_spans, document)
+    if not text:
+        raise doc.error(where, "the body is empty")
+    all_spans = heading_spans + body_spans
+    article = ParsedCaseReport(
+        position=number,
+        body=text,
+        spans=tuple(sorted((s.start, s.end) for s in all_spans)),
+        **fields,
+    )
+    return article, all_spans
+
+
+def _parse_part(
+    doc: _Document, number: int, entry: Any, document: dict[str, Any]
+) -> tuple[NonArticlePart, list[_Span]]:
+    if not isinstance(entry, dict) or not isinstance(entry.get("label"), str) or not entry["label"]:
+        raise doc.error(f"non-article part {number}", "needs a non-empty 'label'")
+    where = f"non-article part {number} '{entry['label']}'"
+    specs = entry.get("spans", [])
+    if not specs:
+        raise doc.error(where, "no spans")
+    spans = [doc.locate(spec, "text", where, f"{where}: span {j}") for j, spec in enumerate(specs, 1)]
+    paragraphs: list[str] = []
+    for span in spans:
+        piece = _transform(doc.raw[span.start : span.end], document)
+        lines = [normalize.clean_heading(line) for line in piece.splitlines()]
+        paragraphs.extend(normalize.split_paragraphs("\n".join(lines)))
+    if entry.get("doubled"):
+        paragraphs = [normalize.dedouble(p) for p in paragraphs]
+    part = NonArticlePart(
+        label=entry["label"],
+        text="\n\n".join(paragraphs),
+        spans=tuple(sorted((s.start, s.end) for s in spans)),
+    )
+    return part, spans
+
+
+def parse_report_document(raw_text: str, manifest: dict, *, filename: str) -> ParsedReportDocument:
+    """Segment ``raw_text`` as ``manifest`` describes.
+
+    Returns a ParsedReportDocument whose ``articles`` are numbered 1.. in
+    manifest order and whose bodies are clean simplified text (paragraphs
+    separated by "\\n\\n"). ``raw_text`` is not modified. Raises ManifestError
+    naming ``filename`` on any anchor, heading or accounting mismatch.
+    """
+    doc = _Document(raw_text, filename)
+    if not isinstance(manifest, dict):
+        raise doc.error("manifest", "must be a table")
+    document = _check_document(doc, manifest.get("document"))
+    entries = manifest.get("articles", [])
+    if not entries:
+        raise doc.error("manifest", "no [[articles]]")
+
+    all_spans: list[_Span] = []
+    articles: list[ParsedCaseReport] = []
+    for number, entry in enumerate(entries, 1):
+        article, spans = _parse_article(doc, number, entry, document)
+        articles.append(article)
+        all_spans.extend(spans)
+    parts: list[NonArticlePart] = []
+    for number, entry in enumerate(manifest.get("non_article", []), 1):
+        part, spans = _parse_part(doc, number, entry, document)
+        parts.append(part)
+        all_spans.extend(spans)
+    doc.check_accounting(all_spans)
+
+    return ParsedReportDocument(
+        filename=filename,
+        title=document["title"],
+        kind=document["kind"],
+        publisher=document["publisher"],
+        date=document["date"],
+        articles=tuple(articles),
+        non_article_parts=tuple(parts),
+    )
+
+
+def load_manifest(path: str | Path) -> dict:
+    """Read a TOML manifest; returns the parsed table. Raises ManifestError on bad TOML."""
+    path = Path(path)
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except tomllib.TOMLDecodeError as exc:
+        raise ManifestError(f"{path.name}: invalid TOML: {exc}") from exc
+
+
+def read_source(path: str | Path) -> str:
+    """Return a source's text exactly as stored (UTF-8, newlines untranslated)."""
+    with Path(path).open(encoding="utf-8", newline="") as handle:
+        return handle.read()
+
+
+def parse_report_file(source_path: str | Path, manifest_path: str | Path) -> ParsedReportDocument:
+    """Read a source and its manifest and segment it; see :func:`parse_report_document`."""
+    source_path = Path(source_path)
+    return parse_report_document(
+        read_source(source_path), load_manifest(manifest_path), filename=source_path.name
+    )

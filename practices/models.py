@@ -1,0 +1,457 @@
+"""The catalogue's data model: the contract later work and external checks rely on.
+
+Messages are written in Chinese (the default language) and translated to
+English through ``locale/en``. Every model has a natural key so that fixtures,
+imports and exports never depend on auto-increment ids.
+
+Two bookkeeping fields recur:
+
+* ``version`` counts saves; the admin refuses a save whose form carried an
+  older version (optimistic locking, no lost updates).
+* ``load_fingerprint`` is the SHA-256 of the values the loader last wrote.
+  When the current values no longer match it, staff have edited the record
+  and a re-load leaves it alone (unless told ``--overwrite``).
+"""
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from .querysets import (
+    CaseReportManager,
+    MetricManager,
+    NaturalKeyManager,
+    PracticeManager,
+)
+
+
+class Status(models.TextChoices):
+    DRAFT = "draft", _("草稿")
+    PUBLISHED = "published", _("已发布")
+
+
+class Curated(models.Model):
+    """Fields shared by records that the loader writes and staff curate."""
+
+    version = models.PositiveIntegerField(_("版本"), default=1, editable=False)
+    load_fingerprint = models.CharField(
+        _("载入指纹"), max_length=64, blank=True, editable=False,
+        help_text=_("载入程序最后写入的值的 SHA-256；与当前值不符说明已被工作人员编辑。"),
+    )
+
+    class Meta:
+        abstract = True
+
+
+class CategoryManager(NaturalKeyManager):
+    natural_key_fields = ("number",)
+
+
+class Category(Curated):
+    number = models.PositiveSmallIntegerField(_("编号"), unique=True)
+    name = models.CharField(_("名称"), max_length=100, unique=True)
+    slug = models.SlugField(_("短名"), max_length=100, unique=True)
+
+    objects = CategoryManager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("政策类别")
+        verbose_name_plural = _("政策类别")
+        ordering = ["number"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(number__gte=1) & Q(number__lte=7), name="category_number_1_to_7"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number}. {self.name}"
+
+    def natural_key(self) -> tuple:
+        return (self.number,)
+
+    def get_absolute_url(self) -> str:
+        return reverse("practices:category-detail", kwargs={"slug": self.slug})
+
+
+class ProvinceManager(NaturalKeyManager):
+    natural_key_fields = ("name",)
+
+
+class Province(Curated):
+    name = models.CharField(_("名称"), max_length=20, unique=True)
+    slug = models.SlugField(_("短名"), max_length=40, unique=True)
+    pinyin = models.CharField(_("拼音"), max_length=40, blank=True)
+    adcode = models.CharField(_("行政区划代码"), max_length=6, blank=True)
+
+    objects = ProvinceManager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("省份")
+        verbose_name_plural = _("省份")
+        ordering = ["adcode", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def natural_key(self) -> tuple:
+        return (self.name,)
+
+    def get_absolute_url(self) -> str:
+        return reverse("practices:province-detail", kwargs={"slug": self.slug})
+
+
+class CityManager(NaturalKeyManager):
+    natural_key_fields = ("name", "province__name")
+
+
+class City(Curated):
+    class Level(models.TextChoices):
+        PREFECTURE = "prefecture", _("地级市")
+        COUNTY = "county", _("县级市")
+
+    name = models.CharField(_("名称"), max_length=30)
+    province = models.ForeignKey(
+        Province, on_delete=models.PROTECT, related_name="cities", verbose_name=_("省份")
+    )
+    slug = models.SlugField(_("短名"), max_length=60, unique=True)
+    pinyin = models.CharField(_("拼音"), max_length=60, blank=True)
+    adcode = models.CharField(_("行政区划代码"), max_length=6, blank=True)
+    level = models.CharField(_("级别"), max_length=12, choices=Level.choices, default=Level.PREFECTURE)
+
+    objects = CityManager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("城市")
+        verbose_name_plural = _("城市")
+        ordering = ["province__adcode", "adcode", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["province", "name"], name="city_unique_name_in_province"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def natural_key(self) -> tuple:
+        return (self.name, self.province.name)
+
+    natural_key.dependencies = ["practices.province"]
+
+    def get_absolute_url(self) -> str:
+        return reverse("practices:city-detail", kwargs={"slug": self.slug})
+
+
+class SourceDocumentManager(NaturalKeyManager):
+    natural_key_fields = ("filename",)
+
+
+class SourceDocument(models.Model):
+    class Kind(models.TextChoices):
+        PRACTICE_LIST = "practice_list", _("典型做法清单")
+        NEWSPAPER = "newspaper", _("报纸版面")
+        REPORT = "report", _("工作报告")
+
+    filename = models.CharField(_("文件名"), max_length=100, unique=True)
+    title = models.CharField(_("标题"), max_length=200)
+    kind = models.CharField(_("类型"), max_length=20, choices=Kind.choices)
+    publisher = models.CharField(_("发布者"), max_length=100, blank=True)
+    date = models.DateField(_("日期"), null=True, blank=True)
+    raw_text = models.TextField(_("原文"), help_text=_("逐字保存的原始文本。"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    non_article_parts = models.JSONField(
+        _("非正文部分"), default=list, blank=True,
+        help_text=_("版头、编者按、图片说明等不属于任何文章的部分。"),
+    )
+
+    objects = SourceDocumentManager()
+
+    class Meta:
+        verbose_name = _("来源文件")
+        verbose_name_plural = _("来源文件")
+        ordering = ["filename"]
+        constraints = [
+            models.CheckConstraint(condition=Q(sha256__regex=r"^[0-9a-f]{64}$"), name="source_sha256_hex"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title or self.filename
+
+    def natural_key(self) -> tuple:
+        return (self.filename,)
+
+
+class Practice(Curated):
+    number = models.PositiveIntegerField(_("序号"), unique=True)
+    name = models.CharField(_("名称"), max_length=200)
+    category = models.ForeignKey(
+        Category, on_delete=models.PROTECT, related_name="practices", verbose_name=_("类别")
+    )
+    source = models.ForeignKey(
+        SourceDocument, on_delete=models.PROTECT, related_name="practices", verbose_name=_("来源文件")
+    )
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.DRAFT)
+    published_at = models.DateTimeField(_("发布时间"), null=True, blank=True)
+    line_start = models.PositiveIntegerField(_("起始行"), null=True, blank=True)
+    line_end = models.PositiveIntegerField(_("结束行"), null=True, blank=True)
+    raw_text = models.TextField(_("原文片段"), blank=True, help_text=_("来源文件中本条目的原始行。"))
+    created = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    objects = PracticeManager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("典型做法")
+        verbose_name_plural = _("典型做法")
+        ordering = ["number"]
+        constraints = [
+            models.CheckConstraint(condition=Q(number__gte=1), name="practice_number_positive"),
+            models.CheckConstraint(condition=~Q(name=""), name="practice_name_not_blank"),
+            models.CheckConstraint(
+                condition=Q(status__in=["draft", "published"]), name="practice_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(line_end__gte=models.F("line_start")) | Q(line_end__isnull=True),
+                name="practice_lines_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number}. {self.name}"
+
+    def natural_key(self) -> tuple:
+        return (self.number,)
+
+    def get_absolute_url(self) -> str:
+        return reverse("practices:practice-detail", kwargs={"number": self.number})
+
+
+class PracticeEntryManager(NaturalKeyManager):
+    natural_key_fields = ("practice__number", "city__name", "city__province__name")
+
+
+class PracticeEntry(Curated):
+    practice = models.ForeignKey(
+        Practice, on_delete=models.CASCADE, related_name="entries", verbose_name=_("典型做法")
+    )
+    city = models.ForeignKey(City, on_delete=models.PROTECT, related_name="entries", verbose_name=_("城市"))
+    position = models.PositiveSmallIntegerField(_("顺序"), help_text=_("在来源中的段落顺序，从 1 开始。"))
+    text = models.TextField(_("做法和成效"))
+    line_start = models.PositiveIntegerField(_("起始行"), null=True, blank=True)
+    line_end = models.PositiveIntegerField(_("结束行"), null=True, blank=True)
+
+    objects = PracticeEntryManager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("城市做法")
+        verbose_name_plural = _("城市做法")
+        ordering = ["practice__number", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["practice", "city"], name="entry_unique_city_per_practice"),
+            models.UniqueConstraint(fields=["practice", "position"], name="entry_unique_position"),
+            models.CheckConstraint(condition=Q(position__gte=1), name="entry_position_positive"),
+            models.CheckConstraint(condition=~Q(text=""), name="entry_text_not_blank"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.practice.number}. {self.practice.name} · {self.city.name}"
+
+    def natural_key(self) -> tuple:
+        return (self.practice.number, *self.city.natural_key())
+
+    natural_key.dependencies = ["practices.practice", "practices.city"]
+
+    def get_absolute_url(self) -> str:
+        return self.practice.get_absolute_url() + f"#entry-{self.position}"
+
+
+class CaseReport(Curated):
+    source = models.ForeignKey(
+        SourceDocument, on_delete=models.PROTECT, related_name="case_reports", verbose_name=_("来源文件")
+    )
+    position = models.PositiveSmallIntegerField(_("顺序"), help_text=_("在来源文件中的顺序，从 1 开始。"))
+    title = models.CharField(_("标题"), max_length=200)
+    subtitle = models.CharField(_("副标题"), max_length=200, blank=True)
+    kicker = models.CharField(_("栏目"), max_length=100, blank=True)
+    byline = models.CharField(_("作者"), max_length=200, blank=True)
+    province = models.ForeignKey(
+        Province, on_delete=models.PROTECT, related_name="case_reports", verbose_name=_("省份")
+    )
+    cities = models.ManyToManyField(City, related_name="case_reports", blank=True, verbose_name=_("涉及城市"))
+    body = models.TextField(_("正文"))
+    categories = models.ManyToManyField(
+        Category, related_name="case_reports", blank=True, verbose_name=_("主题类别")
+    )
+    related_practices = models.ManyToManyField(
+        Practice, through="RelatedPractice", related_name="case_reports", blank=True,
+        verbose_name=_("相关典型做法"),
+    )
+    source_spans = models.JSONField(
+        _("原文位置"), default=list, blank=True,
+        help_text=_("本文在来源原文中所占的字符区间 [起, 止)。"),
+    )
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.DRAFT)
+    published_at = models.DateTimeField(_("发布时间"), null=True, blank=True)
+    created = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    objects = CaseReportManager()
+    history = HistoricalRecords(m2m_fields=[cities, categories])
+
+    class Meta:
+        verbose_name = _("案例报道")
+        verbose_name_plural = _("案例报道")
+        ordering = ["source__filename", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["source", "position"], name="case_report_unique_position"),
+            models.CheckConstraint(condition=Q(position__gte=1), name="case_report_position_positive"),
+            models.CheckConstraint(condition=~Q(title=""), name="case_report_title_not_blank"),
+            models.CheckConstraint(condition=~Q(body=""), name="case_report_body_not_blank"),
+            models.CheckConstraint(
+                condition=Q(status__in=["draft", "published"]), name="case_report_status_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def natural_key(self) -> tuple:
+        return (self.source.filename, self.position)
+
+    natural_key.dependencies = ["practices.sourcedocument"]
+
+    def get_absolute_url(self) -> str:
+        return reverse("practices:case-report-detail", kwargs={"pk": self.pk})
+
+
+class RelatedPracticeManager(NaturalKeyManager):
+    natural_key_fields = ("case_report__source__filename", "case_report__position", "practice__number")
+
+
+class RelatedPractice(models.Model):
+    case_report = models.ForeignKey(
+        CaseReport, on_delete=models.CASCADE, related_name="practice_links", verbose_name=_("案例报道")
+    )
+    practice = models.ForeignKey(
+        Practice, on_delete=models.CASCADE, related_name="case_report_links", verbose_name=_("典型做法")
+    )
+    score = models.DecimalField(_("相似度"), max_digits=5, decimal_places=4)
+    rank = models.PositiveSmallIntegerField(_("排名"), default=1)
+    confirmed = models.BooleanField(
+        _("已确认"), null=True, blank=True,
+        help_text=_("空：待审核；是：工作人员确认相关；否：工作人员否决。"),
+    )
+
+    objects = RelatedPracticeManager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("相关典型做法")
+        verbose_name_plural = _("相关典型做法")
+        ordering = ["case_report", "rank"]
+        constraints = [
+            models.UniqueConstraint(fields=["case_report", "practice"], name="related_practice_unique"),
+            models.CheckConstraint(condition=Q(score__gte=0) & Q(score__lte=1), name="related_score_0_1"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_report} ↔ {self.practice}"
+
+    def natural_key(self) -> tuple:
+        return (*self.case_report.natural_key(), self.practice.number)
+
+    natural_key.dependencies = ["practices.casereport", "practices.practice"]
+
+
+class Metric(Curated):
+    class Kind(models.TextChoices):
+        MONEY = "money", _("金额")
+        COUNT = "count", _("数量")
+        PERCENT = "percent", _("比率")
+        DURATION = "duration", _("时长")
+        AREA = "area", _("面积")
+        MULTIPLE = "multiple", _("倍数")
+
+    entry = models.ForeignKey(
+        PracticeEntry, on_delete=models.CASCADE, null=True, blank=True, related_name="metrics",
+        verbose_name=_("城市做法"),
+    )
+    case_report = models.ForeignKey(
+        CaseReport, on_delete=models.CASCADE, null=True, blank=True, related_name="metrics",
+        verbose_name=_("案例报道"),
+    )
+    position = models.PositiveSmallIntegerField(_("顺序"))
+    raw = models.CharField(_("原文数字"), max_length=100)
+    value = models.DecimalField(_("数值"), max_digits=20, decimal_places=4)
+    high = models.DecimalField(_("区间上限"), max_digits=20, decimal_places=4, null=True, blank=True)
+    unit = models.CharField(_("单位"), max_length=20)
+    normalized_value = models.DecimalField(_("标准化数值"), max_digits=28, decimal_places=4)
+    normalized_high = models.DecimalField(
+        _("标准化上限"), max_digits=28, decimal_places=4, null=True, blank=True
+    )
+    normalized_unit = models.CharField(_("标准单位"), max_length=20)
+    kind = models.CharField(_("类型"), max_length=10, choices=Kind.choices)
+    qualifier = models.CharField(_("限定词"), max_length=20, blank=True)
+    label = models.CharField(_("指标"), max_length=200, blank=True)
+    as_of = models.CharField(_("时间范围"), max_length=60, blank=True)
+    as_of_year = models.PositiveSmallIntegerField(_("年份"), null=True, blank=True)
+    as_of_month = models.PositiveSmallIntegerField(_("月份"), null=True, blank=True)
+    sentence = models.TextField(_("原句"))
+    offset = models.PositiveIntegerField(_("字符位置"), default=0)
+    verified = models.BooleanField(_("已核实"), default=False)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="verified_metrics", verbose_name=_("核实人"),
+    )
+    verified_at = models.DateTimeField(_("核实时间"), null=True, blank=True)
+
+    objects = MetricManager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("指标")
+        verbose_name_plural = _("指标")
+        ordering = ["entry", "case_report", "position"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(entry__isnull=False) & Q(case_report__isnull=True))
+                | (Q(entry__isnull=True) & Q(case_report__isnull=False)),
+                name="metric_exactly_one_owner",
+            ),
+            models.UniqueConstraint(
+                fields=["entry", "position"], condition=Q(entry__isnull=False),
+                name="metric_unique_position_in_entry",
+            ),
+            models.UniqueConstraint(
+                fields=["case_report", "position"], condition=Q(case_report__isnull=False),
+                name="metric_unique_position_in_case_report",
+            ),
+            models.CheckConstraint(condition=Q(high__isnull=True) | Q(high__gte=models.F("value")),
+                                   name="metric_range_ordered"),
+            models.CheckConstraint(
+                condition=Q(as_of_month__isnull=True) | (Q(as_of_month__gte=1) & Q(as_of_month__lte=12)),
+                name="metric_month_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(verified=False) | Q(verified_at__isnull=False), name="metric_verified_has_time"
+            ),
+        ]
+        indexes = [models.Index(fields=["normalized_unit", "normalized_value"], name="metric_unit_value")]
+
+    def __str__(self) -> str:
+        return f"{self.label} {self.raw}".strip()
+
+    def natural_key(self) -> tuple:
+        if self.entry_id:
+            return ("entry", self.entry.practice.number, self.entry.city.slug, self.position)
+        return ("case_report", self.case_report.source.filename, self.case_report.position, self.position)
+
+    natural_key.dependencies = ["practices.practiceentry", "practices.casereport"]

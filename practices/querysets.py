@@ -1,0 +1,104 @@
+"""Chainable QuerySets: the read vocabulary of the catalogue.
+
+``Practice.objects.published().in_city(city)`` reads as the question it asks.
+Each manager also answers ``get_by_natural_key`` so that fixtures and imports
+address records by business keys, never by auto-increment ids.
+"""
+from __future__ import annotations
+
+from django.db import models
+
+
+class NaturalKeyManager(models.Manager):
+    """A manager whose ``get_by_natural_key`` looks up ``natural_key_fields``."""
+
+    natural_key_fields: tuple[str, ...] = ()
+
+    def get_by_natural_key(self, *key):
+        return self.get(**dict(zip(self.natural_key_fields, key, strict=True)))
+
+
+class PublishableQuerySet(models.QuerySet):
+    def published(self):
+        """Only records the public may see (status "published")."""
+        return self.filter(status="published")
+
+    def drafts(self):
+        """Only unpublished records."""
+        return self.filter(status="draft")
+
+
+class PracticeQuerySet(PublishableQuerySet):
+    def in_category(self, category):
+        """Practices of one Category (instance or number)."""
+        number = getattr(category, "number", category)
+        return self.filter(category__number=number)
+
+    def in_city(self, city):
+        """Practices with an entry reported by ``city`` (City instance or slug)."""
+        slug = getattr(city, "slug", city)
+        return self.filter(entries__city__slug=slug).distinct()
+
+    def in_province(self, province):
+        """Practices with an entry from a city of ``province`` (instance or slug)."""
+        slug = getattr(province, "slug", province)
+        return self.filter(entries__city__province__slug=slug).distinct()
+
+    def with_cities(self):
+        """Prefetch entries with their cities and provinces, in source order."""
+        from .models import PracticeEntry
+
+        return self.select_related("category", "source").prefetch_related(
+            models.Prefetch(
+                "entries",
+                queryset=PracticeEntry.objects.select_related("city__province").order_by("position"),
+            )
+        )
+
+
+class PracticeManager(NaturalKeyManager.from_queryset(PracticeQuerySet)):
+    natural_key_fields = ("number",)
+
+
+class CaseReportQuerySet(PublishableQuerySet):
+    def in_province(self, province):
+        """Case reports about ``province`` (instance or slug)."""
+        slug = getattr(province, "slug", province)
+        return self.filter(province__slug=slug)
+
+    def mentioning_city(self, city):
+        """Case reports that mention ``city`` (instance or slug)."""
+        slug = getattr(city, "slug", city)
+        return self.filter(cities__slug=slug).distinct()
+
+
+class CaseReportManager(NaturalKeyManager.from_queryset(CaseReportQuerySet)):
+    natural_key_fields = ("source__filename", "position")
+
+
+class MetricQuerySet(models.QuerySet):
+    def published(self):
+        """Metrics whose practice or case report is published."""
+        return self.filter(
+            models.Q(entry__practice__status="published")
+            | models.Q(case_report__status="published")
+        )
+
+    def verified(self):
+        """Metrics a staff member has checked against the source."""
+        return self.filter(verified=True)
+
+    def in_unit(self, unit: str):
+        """Metrics with normalized unit ``unit`` (户, 元, % …)."""
+        return self.filter(normalized_unit=unit)
+
+
+class MetricManager(models.Manager.from_queryset(MetricQuerySet)):
+    def get_by_natural_key(self, kind, owner, part, position):
+        """Key shapes: ("entry", practice number, city slug, position) or
+        ("case_report", source filename, report position, position)."""
+        if kind == "entry":
+            return self.get(entry__practice__number=owner, entry__city__slug=part, position=position)
+        return self.get(
+            case_report__source__filename=owner, case_report__position=part, position=position
+        )

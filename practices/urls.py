@@ -1,0 +1,14 @@
+from django.urls import path
+
+from . import views
+
+app_name = "practices"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("practices/<int:number>/", views.practice_detail, name="practice-detail"),
+    path("categories/<slug:slug>/", views.category_detail, name="category-detail"),
+    path("cities/<slug:slug>/", views.city_detail, name="city-detail"),
+    path("provinces/<slug:slug>/", views.province_detail, name="province-detail"),
+    path("case-reports/<int:pk>/", views.case_report_detail, name="case-report-detail"),
+]

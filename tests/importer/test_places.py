@@ -1,0 +1,68 @@
+"""places.py: gazetteer lookups and stable pinyin slugs (no database)."""
+import subprocess
+import sys
+
+import pytest
+
+from practices.importer import places
+
+
+@pytest.mark.parametrize(
+    ("city", "province", "slug"),
+    [
+        ("青岛市", "山东省", "qingdao"),
+        ("江阴市", "江苏省", "jiangyin"),
+        ("佛山市", "广东省", "foshan"),
+        ("成都市", "四川省", "chengdu"),
+        ("温州市", "浙江省", "wenzhou"),
+        ("台州市", "浙江省", "taizhou-zhejiang"),
+        ("泉州市", "福建省", "quanzhou"),
+        ("常州市", "江苏省", "changzhou"),
+        ("泰州市", "江苏省", "taizhou-jiangsu"),
+        ("深圳市", "广东省", "shenzhen"),
+        ("驻马店市", "河南省", "zhumadian"),
+        ("厦门市", "福建省", "xiamen"),
+    ],
+)
+def test_the_gazetteer_gives_each_city_its_province_and_a_stable_slug(city, province, slug):
+    place = places.locate_city(city)
+    assert place.province == province
+    assert places.city_slug(city, province) == slug
+
+
+def test_homophone_cities_get_distinct_slugs_whatever_else_is_loaded():
+    # Both collide nationally, so both are disambiguated, in any order.
+    assert places.city_slug("台州市", "浙江省") != places.city_slug("泰州市", "江苏省")
+    assert places.city_slug("泰州市", "江苏省") == places.city_slug("泰州市", "江苏省")
+
+
+def test_a_county_level_city_knows_its_prefecture():
+    jiangyin = places.locate_city("江阴")
+    assert (jiangyin.name, jiangyin.prefecture, jiangyin.level) == ("江阴市", "无锡市", places.LEVEL_COUNTY)
+
+
+@pytest.mark.parametrize(
+    ("name", "slug"),
+    [("浙江省", "zhejiang"), ("浙江", "zhejiang"), ("山西省", "shanxi"), ("陕西省", "shaanxi"),
+     ("黑龙江省", "heilongjiang"), ("广西壮族自治区", "guangxi")],
+)
+def test_province_slugs(name, slug):
+    assert places.province_slug(name) == slug
+
+
+@pytest.mark.parametrize("name", ["火星市", "", "不存在省"])
+def test_unknown_places_raise_a_named_error(name):
+    with pytest.raises(places.UnknownPlaceError, match="unknown"):
+        places.locate_city(name) if not name.endswith("省") else places.locate_province(name)
+
+
+def test_find_places_reports_written_mentions_in_order():
+    found = places.find_places("深圳市政协调研，驻马店市和黑龙江省的做法，厦门、江阴市也有。")
+    assert [p.name for p in found] == ["深圳市", "驻马店市", "黑龙江省", "厦门市", "江阴市"]
+    assert found[1].province == "河南省"
+
+
+def test_places_imports_no_django():
+    code = "import sys, practices.importer.places; print(any(m.startswith('django') for m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

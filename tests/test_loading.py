@@ -1,0 +1,147 @@
+"""load_catalogue: idempotent, transactional, never overwrites staff work."""
+from __future__ import annotations
+
+import shutil
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.management import CommandError, call_command
+
+from practices.models import CaseReport, Category, City, Metric, Practice, PracticeEntry, SourceDocument
+from practices.services import catalogue_export_fixture
+
+pytestmark = pytest.mark.django_db
+
+
+def run_load(*args: str) -> str:
+    out = StringIO()
+    call_command("load_catalogue", *args, stdout=out, verbosity=1)
+    return out.getvalue()
+
+
+def test_the_loaded_catalogue_has_72_practices_in_7_categories_from_8_cities(catalogue):
+    assert Practice.objects.published().count() == 72
+    assert Category.objects.count() == 7
+    cities = set(PracticeEntry.objects.values_list("city__name", flat=True))
+    assert cities == {"青岛市", "江阴市", "佛山市", "成都市", "温州市", "台州市", "泉州市", "常州市"}
+    assert SourceDocument.objects.count() == 5
+
+
+def test_each_city_belongs_to_its_province(catalogue):
+    expected = {"青岛市": "山东省", "江阴市": "江苏省", "佛山市": "广东省", "成都市": "四川省", "温州市": "浙江省",
+                "台州市": "浙江省", "泉州市": "福建省", "常州市": "江苏省"}
+    for name, province in expected.items():
+        assert City.objects.get(name=name).province.name == province
+
+
+def test_a_second_load_changes_nothing_and_says_so(catalogue):
+    before = catalogue_export_fixture()
+    output = run_load()
+    assert "Nothing changed" in output
+    assert "created 0, updated 0" in output.split("Total:")[1]
+    assert catalogue_export_fixture() == before
+
+
+def test_staff_edits_survive_a_reload_and_are_reported(catalogue):
+    practice = Practice.objects.get(number=14)
+    practice.name = "推行无还本续贷（工作人员修订）"
+    practice.save()
+    entry = PracticeEntry.objects.get(practice__number=1, city__name="青岛市")
+    entry.text = entry.text + "（补充）"
+    entry.save()
+
+    output = run_load()
+
+    assert Practice.objects.get(number=14).name == "推行无还本续贷（工作人员修订）"
+    assert PracticeEntry.objects.get(pk=entry.pk).text.endswith("（补充）")
+    assert "skipped 2" in output.split("Total:")[1]
+    assert "推行无还本续贷" in output
+
+
+def test_overwrite_restores_the_source_values(catalogue):
+    Practice.objects.filter(number=14).update(name="改坏的名称")
+    run_load("--overwrite")
+    assert Practice.objects.get(number=14).name == "推行无还本续贷"
+
+
+def test_verified_metrics_are_kept_and_not_duplicated(catalogue, user_factory):
+    from django.utils import timezone
+
+    metric = Metric.objects.filter(entry__isnull=False).order_by("pk").first()
+    count = Metric.objects.count()
+    metric.label = "工作人员改写的指标名"
+    metric.verified, metric.verified_by, metric.verified_at = True, user_factory(), timezone.now()
+    metric.save()
+
+    run_load()
+
+    metric.refresh_from_db()
+    assert metric.label == "工作人员改写的指标名" and metric.verified
+    assert Metric.objects.count() == count
+
+
+def test_a_deleted_record_is_recreated(catalogue):
+    Practice.objects.filter(number=72).delete()
+    output = run_load()
+    assert Practice.objects.filter(number=72).exists()
+    assert "Catalogue loaded." in output
+
+
+@pytest.fixture
+def broken_sources(tmp_path: Path) -> Path:
+    target = tmp_path / "sources"
+    shutil.copytree(settings.SOURCES_DIR, target)
+    return target
+
+
+def test_a_broken_source_fails_naming_file_and_line_and_changes_nothing(catalogue, broken_sources):
+    path = broken_sources / "003_0afe494a00c202ac.txt"
+    lines = path.read_text(encoding="utf-8").split("\n")
+    index = lines.index("台州市", 60)  # a source-column line of practice 3
+    lines[index] = "泰州市"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    call_command_sums(broken_sources)
+    Practice.objects.filter(number=3).update(name="工作人员改名")
+    before = catalogue_export_fixture()
+
+    with pytest.raises(CommandError) as error:
+        call_command("load_catalogue", "--sources-dir", str(broken_sources), "--overwrite", verbosity=0)
+
+    assert "003_0afe494a00c202ac.txt" in str(error.value)
+    assert f":{index + 1}" in str(error.value)
+    assert catalogue_export_fixture() == before
+
+
+def test_a_changed_source_is_detected_by_its_checksum(catalogue, broken_sources):
+    path = broken_sources / "000_8012fb836a8dc870.txt"
+    path.write_bytes(path.read_bytes() + b"\n")
+    with pytest.raises(CommandError, match="000_8012fb836a8dc870.txt.*SHA256SUMS"):
+        call_command("load_catalogue", "--sources-dir", str(broken_sources), verbosity=0)
+
+
+def test_a_failure_midway_rolls_back_everything(catalogue, monkeypatch):
+    from practices.importer import loading
+
+    CaseReport.objects.all().delete()
+    Practice.objects.filter(number__in=[1, 2]).delete()
+    before = catalogue_export_fixture()
+
+    def explode(self):
+        raise RuntimeError("simulated crash after the practices were written")
+
+    monkeypatch.setattr(loading._Loader, "case_reports", explode)
+    with pytest.raises(RuntimeError):
+        call_command("load_catalogue", verbosity=0)
+    assert catalogue_export_fixture() == before
+
+
+def call_command_sums(directory: Path) -> None:
+    """Re-seal a corrupted copy so that the parser, not the checksum, rejects it."""
+    import hashlib
+
+    lines = []
+    for path in sorted(directory.glob("*.txt")):
+        lines.append(f"{hashlib.sha256(path.read_bytes()).hexdigest()}  {path.name}")
+    (directory / "SHA256SUMS").write_text("\n".join(lines) + "\n", encoding="utf-8")
