@@ -1,9 +1,11 @@
-"""Root URLconf: the public site, the admin and (later) the API."""
+"""Root URLconf: the public site, open data (API, exports, feeds) and the admin."""
 from django.contrib import admin
 from django.urls import include, path
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("api/", include("practices.api_urls")),
+    path("", include("practices.open_data_urls")),
     path("", include("practices.urls")),
 ]

@@ -159,7 +159,8 @@ class SourceDocument(models.Model):
         REPORT = "report", _("工作报告")
 
     filename = models.CharField(_("文件名"), max_length=100, unique=True)
-    title = models.CharField(_("标题"), max_length=200)
+    title = models.CharField(_("标题"), max_length=200, blank=True,
+                             help_text=_("文件自身印出的标题；报纸版面没有则留空。"))
     kind = models.CharField(_("类型"), max_length=20, choices=Kind.choices)
     publisher = models.CharField(_("发布者"), max_length=100, blank=True)
     date = models.DateField(_("日期"), null=True, blank=True)

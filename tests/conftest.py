@@ -6,14 +6,16 @@ freely. Browser tests (transactional) reload what they need themselves.
 """
 from __future__ import annotations
 
-import pytest
-from django.core.management import call_command
+# Django is imported inside fixtures only: the parser tests run without it
+# (pytest -p no:django) to prove the parsers never need it.
 
-from tests import factories
+import pytest
 
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
+    from django.core.management import call_command
+
     with django_db_blocker.unblock():
         call_command("createcachetable", verbosity=0)
         call_command("load_catalogue", verbosity=0)
@@ -30,19 +32,27 @@ def catalogue(db):
 
 @pytest.fixture
 def practice_factory(db):
+    from tests import factories
+
     return factories.PracticeFactory
 
 
 @pytest.fixture
 def entry_factory(db):
+    from tests import factories
+
     return factories.PracticeEntryFactory
 
 
 @pytest.fixture
 def city_factory(db):
+    from tests import factories
+
     return factories.CityFactory
 
 
 @pytest.fixture
 def user_factory(db):
+    from tests import factories
+
     return factories.UserFactory

@@ -39,7 +39,7 @@ from .parsing import ParsedCatalogue, SourceParseError, parse_practices
 from .reports import REPORT_SOURCES, ManifestError, ParsedReportDocument, load_manifest, parse_report_document
 from .similarity import suggest_categories, suggest_related
 from .slugs import category_slug
-from .upsert import CREATED, SKIPPED, UNCHANGED, UPDATED, LoadReport, fingerprint, upsert
+from .upsert import CREATED, SKIPPED, UNCHANGED, UPDATED, LoadReport, RecordInvalid, fingerprint, upsert, validated
 
 PRACTICE_SOURCE = "003_0afe494a00c202ac.txt"
 CHECKSUMS = "SHA256SUMS"
@@ -172,8 +172,7 @@ class _Loader:
             # Sources are not curated: the vendored file is the truth.
             for key, val in values.items():
                 setattr(obj, key, val)
-            obj.full_clean(validate_unique=False)
-            obj.save()
+            validated(obj, filename).save()
             self.report.record(SourceDocument, UPDATED)
         else:
             self.report.record(SourceDocument, UNCHANGED)
@@ -310,12 +309,16 @@ class _Loader:
         for index, metric in enumerate(moving, start=1):
             Metric.objects.filter(pk=metric.pk).update(position=30000 + index)
         for match, position, found in plan:
-            lookup = {"pk": match.pk} if match is not None else {owner_field: owner, "position": position}
             values = _metric_values(found) | {"position": position}
-            if match is not None and self.overwrite and match.pk in protected:
-                match.load_fingerprint = ""  # explicit --overwrite: treat as unedited
+            if match is None:
+                metric = Metric(**{owner_field: owner}, **values, load_fingerprint=fingerprint(values))
+                validated(metric, f"{describe} {found.raw}").save()
+                self.report.record(Metric, CREATED)
+                continue
+            if self.overwrite and match.pk in protected:
+                # Explicit --overwrite: treat the staff-edited metric as unedited.
                 Metric.objects.filter(pk=match.pk).update(load_fingerprint="")
-            self.upsert(Metric, lookup=lookup, values=values, describe=f"{describe} {found.raw}")
+            self.upsert(Metric, lookup={"pk": match.pk}, values=values, describe=f"{describe} {found.raw}")
 
     @staticmethod
     def _edited(metric: Metric) -> bool:
@@ -339,9 +342,12 @@ def _metric_values(found) -> dict:
 def load_bundle(bundle: Bundle, *, overwrite: bool = False) -> LoadReport:
     """Write ``bundle`` in one transaction; returns what changed. Staff edits survive."""
     loader = _Loader(bundle, overwrite=overwrite)
-    with transaction.atomic():
-        loader.practices()
-        loader.case_reports()
+    try:
+        with transaction.atomic():
+            loader.practices()
+            loader.case_reports()
+    except (RecordInvalid, places.UnknownPlaceError) as exc:
+        raise LoadError(f"invalid record, nothing written: {exc}") from exc
     return loader.report
 
 

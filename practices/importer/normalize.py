@@ -17,6 +17,7 @@ text carries layout artefacts rather than authorial choices:
 Every function returns plain ``str`` / ``list[str]`` / ``bool`` and never
 mutates its input.
 """
+
 from __future__ import annotations
 
 import re
@@ -49,17 +50,13 @@ _PARAGRAPH_END = re.compile(r"[。！？!?…][”’」』）)\]]*\s*$")
 
 # Spaces next to a CJK character or CJK punctuation are justification padding
 # ("累 计 捐 赠", "2021年 7月"); spaces between two Latin words are real.
-_CJK_SPACE = re.compile(
-    f"[ \\t\\u3000]+(?=[{_CJK}{_CJK_PUNCT}])|(?<=[{_CJK}{_CJK_PUNCT}])[ \\t\\u3000]+"
-)
+_CJK_SPACE = re.compile(f"[ \\t\\u3000]+(?=[{_CJK}{_CJK_PUNCT}])|(?<=[{_CJK}{_CJK_PUNCT}])[ \\t\\u3000]+")
 
 _TONE_MARKS = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜńňǹḿ"
 # A pinyin annotation: ASCII or fullwidth parentheses right after a CJK
 # character, holding one lowercase syllable with a tone mark. Requiring the
 # tone mark is what keeps real parentheses such as （2021年）, (合肥) or (AI).
-PINYIN_ANNOTATION = re.compile(
-    f"(?<=[{_CJK}])[(（][a-zü{_TONE_MARKS}]*[{_TONE_MARKS}][a-zü{_TONE_MARKS}]*[)）]"
-)
+PINYIN_ANNOTATION = re.compile(f"(?<=[{_CJK}])[(（][a-zü{_TONE_MARKS}]*[{_TONE_MARKS}][a-zü{_TONE_MARKS}]*[)）]")
 
 # Characters OpenCC t2s rewrites even though the 通用规范汉字表 keeps them as
 # standard simplified characters (於 surname, 乾 in 乾县, 徵 the note, 夥 "many",
@@ -123,11 +120,13 @@ def split_paragraphs(text: str, *, one_line_per_paragraph: bool = False) -> list
     spaces removed.
     """
     if one_line_per_paragraph:
-        blocks = [line for line in text.splitlines() if line.strip()]
+        # Lines ending in ":" or without punctuation (section headings) are
+        # real paragraphs here, so nothing is repaired.
+        paragraphs = [line.strip() for line in text.splitlines() if line.strip()]
     else:
         blocks = [b for b in re.split(r"\n[ \t\u3000]*\n", text) if b.strip()]
-    joined = [join_wrapped_lines(block) for block in blocks]
-    return [collapse_cjk_spaces(p) for p in repair_column_breaks(joined)]
+        paragraphs = repair_column_breaks([join_wrapped_lines(block) for block in blocks])
+    return [collapse_cjk_spaces(p) for p in paragraphs]
 
 
 def collapse_cjk_spaces(text: str) -> str:
@@ -205,7 +204,7 @@ def traditional_chars(text: str) -> list[str]:
     """
     converted = to_simplified(text)
     if len(converted) == len(text):
-        pairs = zip(text, converted)
+        pairs = zip(text, converted, strict=True)
     else:  # a phrase changed length: fall back to character by character
         pairs = ((c, to_simplified(c)) for c in text)
     return [a for a, b in pairs if a != b and _CJK_CHAR.match(a) and a not in _SIMPLIFIED_TOO]

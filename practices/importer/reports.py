@@ -13,11 +13,33 @@ must equal what the heading spans print, spans must not overlap, and every
 non-whitespace character of the source must belong to exactly one span. Any
 failure raises :class:`ManifestError` naming the source file.
 
-No Django here: the management command and the tests share this module.
+Manifest shape (TOML)::
+
+    [document]      title, kind ("newspaper"|"report"), publisher, date ("" or
+                    ISO), layout ("columns": wrapped column lines | "lines":
+                    one paragraph per line), strip_pinyin (bool), convert
+                    ("" | "t2s")
+    [[articles]]    title, subtitle, kicker, byline, province (full name),
+                    heading = [span, ...]  each with role kicker|title|subtitle|byline
+                    body    = [span, ...]  in reading order; role text|intertitle
+    [[non_article]] label, doubled (bool), spans = [span, ...]
+
+    span = {start = "anchor", end = "anchor", lines = [first, last],
+            role = "...", join = "break" | "continue"}
+
+``end`` defaults to ``start``; ``join = "continue"`` glues the span's first
+paragraph to the previous span's last one (a column break cut the sentence).
+
+No Django here, so the importer's loaders and the tests can use it without
+settings.
 """
+
 from __future__ import annotations
 
+import bisect
 import datetime
+import itertools
+import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +57,9 @@ REPORT_SOURCES: tuple[str, ...] = (
 KINDS = frozenset({"newspaper", "report"})
 LAYOUTS = frozenset({"columns", "lines"})
 HEADING_ROLES = ("kicker", "title", "subtitle", "byline")
+# "intertitle": a section heading inside the body, kept as its own paragraph
+# with its spaces ("扩大覆盖面 作出新贡献"); "text": running text.
+BODY_ROLES = ("text", "intertitle")
 
 # Province-level divisions by full name, so a typo in a manifest fails loudly.
 PROVINCES = frozenset(
@@ -112,47 +137,64 @@ class _Document:
 
     def line_of(self, offset: int) -> int:
         """1-based line number of ``offset``."""
-        lo, hi = 0, len(self.line_starts) - 1
-        while lo < hi:
-            mid = (lo + hi + 1) // 2
-            if self.line_starts[mid] <= offset:
-                lo = mid
-            else:
-                hi = mid - 1
-        return lo + 1
+        return bisect.bisect_right(self.line_starts, offset)
 
-    def _unique(self, anchor: str, what: str, where: str) -> int:
-        if not isinstance(anchor, str) or not anchor:
+    def _region(self, spec: dict[str, Any], where: str) -> tuple[int, int]:
+        """The text an anchor is searched in: the declared lines, else the whole source."""
+        if "lines" not in spec:
+            return 0, len(self.raw)
+        lines = spec["lines"]
+        if (
+            not isinstance(lines, list)
+            or len(lines) != 2
+            or not all(isinstance(n, int) for n in lines)
+            or not 1 <= lines[0] <= lines[1] <= len(self.line_starts)
+        ):
+            raise self.error(where, f"lines must be [first, last] within 1..{len(self.line_starts)}")
+        end = self.line_starts[lines[1]] if lines[1] < len(self.line_starts) else len(self.raw)
+        return self.line_starts[lines[0] - 1], end
+
+    def _unique(self, anchor: Any, what: str, where: str, region: tuple[int, int]) -> int:
+        """Offset of the one occurrence of ``anchor`` inside ``region``."""
+        if not isinstance(anchor, str) or not anchor.strip():
             raise self.error(where, f"{what} must be a non-empty string")
-        first = self.raw.find(anchor)
-        if first < 0:
-            raise self.error(where, f"{what} '{_short(anchor)}' not found")
-        count, pos = 0, first
+        lo, hi = region
+        hits: list[int] = []
+        pos = self.raw.find(anchor, lo, hi)
         while pos >= 0:
-            count += 1
-            pos = self.raw.find(anchor, pos + 1)
-        if count > 1:
-            raise self.error(where, f"{what} '{_short(anchor)}' found {count} times, must be unique")
-        return first
+            hits.append(pos)
+            pos = self.raw.find(anchor, pos + 1, hi)
+        scope = "" if region == (0, len(self.raw)) else " in the declared lines"
+        if not hits:
+            raise self.error(where, f"{what} '{_short(anchor)}' not found{scope}")
+        if len(hits) > 1:
+            raise self.error(where, f"{what} '{_short(anchor)}' found {len(hits)} times{scope}, must be unique")
+        return hits[0]
 
     def locate(self, spec: Any, role: str, owner: str, where: str) -> _Span:
-        """Resolve one ``{start, end?, lines?, join?}`` table to offsets."""
+        """Resolve one ``{start, end?, lines?, role?, join?}`` table to offsets.
+
+        ``start`` and ``end`` (default: ``start``) must each occur exactly once
+        in the declared ``lines`` (default: the whole source); the span runs
+        from the start of ``start`` to the end of ``end``, and must begin on the
+        first and end on the last declared line.
+        """
         if not isinstance(spec, dict) or "start" not in spec:
             raise self.error(where, "a span needs a 'start' anchor")
-        start = self._unique(spec["start"], "start anchor", where)
+        region = self._region(spec, where)
+        start = self._unique(spec["start"], "start anchor", where, region)
         end_anchor = spec.get("end", spec["start"])
         if end_anchor == spec["start"]:
             end = start + len(end_anchor)
         else:
-            found = self._unique(end_anchor, "end anchor", where)
+            found = self._unique(end_anchor, "end anchor", where, region)
             if found < start:
                 raise self.error(where, f"end anchor '{_short(end_anchor)}' comes before its start anchor")
             end = found + len(end_anchor)
         if "lines" in spec:
-            want = list(spec["lines"])
             got = [self.line_of(start), self.line_of(end - 1)]
-            if want != got:
-                raise self.error(where, f"lines {want} do not match the anchors, which sit on lines {got}")
+            if got != spec["lines"]:
+                raise self.error(where, f"lines {spec['lines']} do not match the anchors, which span lines {got}")
         join = spec.get("join", "break")
         if join not in ("break", "continue"):
             raise self.error(where, f"join must be 'break' or 'continue', not {join!r}")
@@ -161,20 +203,16 @@ class _Document:
     def check_accounting(self, spans: list[_Span]) -> None:
         """Every non-whitespace character in exactly one span, or ManifestError."""
         ordered = sorted(spans, key=lambda s: s.start)
-        for a, b in zip(ordered, ordered[1:]):
+        for a, b in itertools.pairwise(ordered):
             if b.start < a.end:
-                raise self.error(
-                    f"line {self.line_of(b.start)}", f"{a.owner} and {b.owner} overlap"
-                )
+                raise self.error(f"line {self.line_of(b.start)}", f"{a.owner} and {b.owner} overlap")
         covered = bytearray(len(self.raw))
         for span in ordered:
             covered[span.start : span.end] = b"\x01" * (span.end - span.start)
         for offset, char in enumerate(self.raw):
             if not covered[offset] and not char.isspace():
                 snippet = self.raw[offset : offset + 20].split("\n")[0]
-                raise self.error(
-                    f"line {self.line_of(offset)}", f"text not accounted for: '{snippet}'"
-                )
+                raise self.error(f"line {self.line_of(offset)}", f"text not accounted for: '{snippet}'")
 
 
 def _transform(text: str, document: dict[str, Any]) -> str:
@@ -216,6 +254,8 @@ def _check_document(doc: _Document, document: Any) -> dict[str, Any]:
         raise doc.error("document", f"kind must be one of {sorted(KINDS)}")
     if document.get("layout", "columns") not in LAYOUTS:
         raise doc.error("document", f"layout must be one of {sorted(LAYOUTS)}")
+    if document.get("convert", "") not in ("", "t2s"):
+        raise doc.error("document", "convert must be '' or 't2s'")
     if document["date"]:
         try:
             datetime.date.fromisoformat(document["date"])
@@ -259,6 +299,9 @@ def _parse_article(
     if not body:
         raise doc.error(where, "no body spans")
     body_spans = [doc.locate(spec, "text", where, f"{where}: body span {j}") for j, spec in enumerate(body, 1)]
+    for j, span in enumerate(body_spans, 1):
+        if span.role not in BODY_ROLES:
+            raise doc.error(f"{where}: body span {j}", f"role must be one of {BODY_ROLES}")
     text = _assemble(doc, body_spans, document)
     if not text:
         raise doc.error(where, "the body is empty")
@@ -284,9 +327,11 @@ def _parse_part(
     spans = [doc.locate(spec, "text", where, f"{where}: span {j}") for j, spec in enumerate(specs, 1)]
     paragraphs: list[str] = []
     for span in spans:
+        # Printed matter such as "耿玉和 摄" keeps its spaces: blocks are only
+        # joined line by line, not repaired like running text.
         piece = _transform(doc.raw[span.start : span.end], document)
-        lines = [normalize.clean_heading(line) for line in piece.splitlines()]
-        paragraphs.extend(normalize.split_paragraphs("\n".join(lines)))
+        blocks = re.split(r"\n[ \t\u3000]*\n", piece)
+        paragraphs.extend(p for p in (normalize.clean_heading(b) for b in blocks) if p)
     if entry.get("doubled"):
         paragraphs = [normalize.dedouble(p) for p in paragraphs]
     part = NonArticlePart(
@@ -356,6 +401,4 @@ def read_source(path: str | Path) -> str:
 def parse_report_file(source_path: str | Path, manifest_path: str | Path) -> ParsedReportDocument:
     """Read a source and its manifest and segment it; see :func:`parse_report_document`."""
     source_path = Path(source_path)
-    return parse_report_document(
-        read_source(source_path), load_manifest(manifest_path), filename=source_path.name
-    )
+    return parse_report_document(read_source(source_path), load_manifest(manifest_path), filename=source_path.name)

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import models
 
 CREATED, UPDATED, UNCHANGED, SKIPPED = "created", "updated", "unchanged", "skipped"
@@ -80,6 +81,19 @@ class LoadReport:
         return total
 
 
+class RecordInvalid(ValueError):
+    """A record built from a source failed model validation; str() names it."""
+
+
+def validated(obj: models.Model, describe: str) -> models.Model:
+    """Run full_clean (the database constraints are checked by the database)."""
+    try:
+        obj.full_clean(validate_unique=False, validate_constraints=False)
+    except ValidationError as exc:
+        raise RecordInvalid(f"{obj._meta.verbose_name} {describe}: {exc.message_dict}") from exc
+    return obj
+
+
 def current_values(obj: models.Model, names: list[str], m2m: dict[str, list] | None = None) -> dict:
     values = {name: getattr(obj, name) for name in names}
     for name in m2m or {}:
@@ -107,8 +121,7 @@ def upsert(
     new_print = fingerprint(wanted)
     obj = model._default_manager.filter(**lookup).first()
     if obj is None:
-        obj = model(**lookup, **values, load_fingerprint=new_print)
-        obj.full_clean(validate_unique=False, validate_constraints=False)
+        obj = validated(model(**lookup, **values, load_fingerprint=new_print), describe)
         obj.save()
         for name, objs in m2m.items():
             getattr(obj, name).set(objs)
@@ -129,8 +142,7 @@ def upsert(
         setattr(obj, name, val)
     obj.load_fingerprint = new_print
     obj.version += 1
-    obj.full_clean(validate_unique=False, validate_constraints=False)
-    obj.save()
+    validated(obj, describe).save()
     for name, objs in m2m.items():
         getattr(obj, name).set(objs)
     report.record(model, UPDATED)

@@ -353,8 +353,8 @@ CORRUPTIONS = [
     pytest.param({6: ""}, 8, "expected column header", id="missing-column-header"),
     pytest.param({1318: ""}, 1316, "practice 72 has no source column (来源) before the end of the file",
                  id="missing-last-source-column"),
-    pytest.param({225: "二、破解民营企业融资难题"}, 225, "expected category 三, found 二", id="repeated-category"),
-    pytest.param({222: "二、破解民营企业融资难题", 225: "三、优化平等保护民营企业和民营企业家合法权益的法治环境"}, 225,
+    pytest.param({224: "二、破解民营企业融资难题"}, 225, "expected category 三, found 二", id="repeated-category"),
+    pytest.param({223: "二、破解民营企业融资难题", 225: "三、优化平等保护民营企业和民营企业家合法权益的法治环境"}, 225,
                  "category 二 has no practices", id="empty-category"),
 ]
 

@@ -1,0 +1,2 @@
+"""API routes (/api/…): see api.py."""
+urlpatterns: list = []

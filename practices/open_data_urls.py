@@ -1,0 +1,2 @@
+"""Open-data routes: exports of any filtered list, feeds, the data release."""
+urlpatterns: list = []
