@@ -62,6 +62,11 @@ class Category(Curated):
     class Meta:
         verbose_name = _("政策类别")
         verbose_name_plural = _("政策类别")
+        # Staff roles (编辑/审核) and django-import-export's permission codes.
+        permissions = [
+            ("import_category", _("可以导入政策类别")),
+            ("export_category", _("可以导出政策类别")),
+        ]
         ordering = ["number"]
         constraints = [
             models.CheckConstraint(
@@ -72,11 +77,11 @@ class Category(Curated):
     def __str__(self) -> str:
         return f"{self.number}. {self.name}"
 
-    def natural_key(self) -> tuple:
-        return (self.number,)
-
     def get_absolute_url(self) -> str:
         return reverse("practices:category-detail", kwargs={"slug": self.slug})
+
+    def natural_key(self) -> tuple:
+        return (self.number,)
 
 
 class ProvinceManager(NaturalKeyManager):
@@ -95,16 +100,21 @@ class Province(Curated):
     class Meta:
         verbose_name = _("省份")
         verbose_name_plural = _("省份")
+        # Staff roles (编辑/审核) and django-import-export's permission codes.
+        permissions = [
+            ("import_province", _("可以导入省份")),
+            ("export_province", _("可以导出省份")),
+        ]
         ordering = ["adcode", "name"]
 
     def __str__(self) -> str:
         return self.name
 
-    def natural_key(self) -> tuple:
-        return (self.name,)
-
     def get_absolute_url(self) -> str:
         return reverse("practices:province-detail", kwargs={"slug": self.slug})
+
+    def natural_key(self) -> tuple:
+        return (self.name,)
 
 
 class CityManager(NaturalKeyManager):
@@ -131,6 +141,11 @@ class City(Curated):
     class Meta:
         verbose_name = _("城市")
         verbose_name_plural = _("城市")
+        # Staff roles (编辑/审核) and django-import-export's permission codes.
+        permissions = [
+            ("import_city", _("可以导入城市")),
+            ("export_city", _("可以导出城市")),
+        ]
         ordering = ["province__adcode", "adcode", "name"]
         constraints = [
             models.UniqueConstraint(fields=["province", "name"], name="city_unique_name_in_province"),
@@ -139,13 +154,13 @@ class City(Curated):
     def __str__(self) -> str:
         return self.name
 
+    def get_absolute_url(self) -> str:
+        return reverse("practices:city-detail", kwargs={"slug": self.slug})
+
     def natural_key(self) -> tuple:
         return (self.name, self.province.name)
 
     natural_key.dependencies = ["practices.province"]
-
-    def get_absolute_url(self) -> str:
-        return reverse("practices:city-detail", kwargs={"slug": self.slug})
 
 
 class SourceDocumentManager(NaturalKeyManager):
@@ -211,6 +226,12 @@ class Practice(Curated):
     class Meta:
         verbose_name = _("典型做法")
         verbose_name_plural = _("典型做法")
+        # Staff roles (编辑/审核) and django-import-export's permission codes.
+        permissions = [
+            ("publish_practice", _("可以发布或撤回典型做法")),
+            ("import_practice", _("可以导入典型做法")),
+            ("export_practice", _("可以导出典型做法")),
+        ]
         ordering = ["number"]
         constraints = [
             models.CheckConstraint(condition=Q(number__gte=1), name="practice_number_positive"),
@@ -227,11 +248,11 @@ class Practice(Curated):
     def __str__(self) -> str:
         return f"{self.number}. {self.name}"
 
-    def natural_key(self) -> tuple:
-        return (self.number,)
-
     def get_absolute_url(self) -> str:
         return reverse("practices:practice-detail", kwargs={"number": self.number})
+
+    def natural_key(self) -> tuple:
+        return (self.number,)
 
 
 class PracticeEntryManager(NaturalKeyManager):
@@ -265,13 +286,13 @@ class PracticeEntry(Curated):
     def __str__(self) -> str:
         return f"{self.practice.number}. {self.practice.name} · {self.city.name}"
 
+    def get_absolute_url(self) -> str:
+        return self.practice.get_absolute_url() + f"#entry-{self.position}"
+
     def natural_key(self) -> tuple:
         return (self.practice.number, *self.city.natural_key())
 
     natural_key.dependencies = ["practices.practice", "practices.city"]
-
-    def get_absolute_url(self) -> str:
-        return self.practice.get_absolute_url() + f"#entry-{self.position}"
 
 
 class CaseReport(Curated):
@@ -310,6 +331,12 @@ class CaseReport(Curated):
     class Meta:
         verbose_name = _("案例报道")
         verbose_name_plural = _("案例报道")
+        # Staff roles (编辑/审核) and django-import-export's permission codes.
+        permissions = [
+            ("publish_casereport", _("可以发布或撤回案例报道")),
+            ("import_casereport", _("可以导入案例报道")),
+            ("export_casereport", _("可以导出案例报道")),
+        ]
         ordering = ["source__filename", "position"]
         constraints = [
             models.UniqueConstraint(fields=["source", "position"], name="case_report_unique_position"),
@@ -324,13 +351,13 @@ class CaseReport(Curated):
     def __str__(self) -> str:
         return self.title
 
+    def get_absolute_url(self) -> str:
+        return reverse("practices:case-report-detail", kwargs={"pk": self.pk})
+
     def natural_key(self) -> tuple:
         return (self.source.filename, self.position)
 
     natural_key.dependencies = ["practices.sourcedocument"]
-
-    def get_absolute_url(self) -> str:
-        return reverse("practices:case-report-detail", kwargs={"pk": self.pk})
 
 
 class RelatedPracticeManager(NaturalKeyManager):
@@ -398,7 +425,10 @@ class Metric(Curated):
     normalized_high = models.DecimalField(
         _("标准化上限"), max_digits=28, decimal_places=4, null=True, blank=True
     )
-    normalized_unit = models.CharField(_("标准单位"), max_length=20)
+    normalized_unit = models.CharField(
+        _("标准单位"), max_length=20, blank=True,
+        help_text=_("去掉数量级（万、亿）和“余、多”后的单位；无名数（如“用户数5.02万”）为空。"),
+    )
     kind = models.CharField(_("类型"), max_length=10, choices=Kind.choices)
     qualifier = models.CharField(_("限定词"), max_length=20, blank=True)
     label = models.CharField(_("指标"), max_length=200, blank=True)
@@ -420,6 +450,12 @@ class Metric(Curated):
     class Meta:
         verbose_name = _("指标")
         verbose_name_plural = _("指标")
+        # Staff roles (编辑/审核) and django-import-export's permission codes.
+        permissions = [
+            ("verify_metric", _("可以核实指标")),
+            ("import_metric", _("可以导入指标")),
+            ("export_metric", _("可以导出指标")),
+        ]
         ordering = ["entry", "case_report", "position"]
         constraints = [
             models.CheckConstraint(

@@ -44,6 +44,38 @@ class PracticeQuerySet(PublishableQuerySet):
         slug = getattr(province, "slug", province)
         return self.filter(entries__city__province__slug=slug).distinct()
 
+    def with_entry(self, **lookups):
+        """Practices with at least one entry matching ``lookups`` (e.g. city=…, city__province=…).
+
+        An EXISTS subquery rather than a join: no duplicate rows and no
+        .distinct(), so counts and annotations chained afterwards stay right.
+        """
+        from .models import PracticeEntry
+
+        return self.filter(models.Exists(PracticeEntry.objects.filter(practice=models.OuterRef("pk"), **lookups)))
+
+    def with_metrics(self):
+        """Practices with at least one extracted metric."""
+        return self.with_entry(metrics__isnull=False)
+
+    def without_metrics(self):
+        """Practices none of whose entries has a metric."""
+        from .models import Metric
+
+        return self.exclude(models.Exists(Metric.objects.filter(entry__practice=models.OuterRef("pk"))))
+
+    def with_city_count(self):
+        """Annotate ``city_count``: how many cities reported the practice (a subquery, join-free)."""
+        from django.db.models.functions import Coalesce
+
+        from .models import PracticeEntry
+
+        counts = (
+            PracticeEntry.objects.filter(practice=models.OuterRef("pk"))
+            .order_by().values("practice").annotate(n=models.Count("pk")).values("n")
+        )
+        return self.annotate(city_count=Coalesce(models.Subquery(counts), 0))
+
     def with_cities(self):
         """Prefetch entries with their cities and provinces, in source order."""
         from .models import PracticeEntry

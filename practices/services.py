@@ -15,19 +15,24 @@ from .models import (
     SourceDocument,
 )
 
-# Dependency order for loaddata, and a deterministic order within each model.
+# Dependency order for loaddata, with the relations each natural key reads.
 FIXTURE_MODELS = (
-    (SourceDocument, ("filename",)),
-    (Category, ("number",)),
-    (Province, ("name",)),
-    (City, ("province__name", "name")),
-    (Practice, ("number",)),
-    (PracticeEntry, ("practice__number", "position")),
-    (CaseReport, ("source__filename", "position")),
-    (RelatedPractice, ("case_report__source__filename", "case_report__position", "practice__number")),
-    (Metric, ("entry__practice__number", "entry__position", "case_report__source__filename",
-              "case_report__position", "position")),
+    (SourceDocument, ()),
+    (Category, ()),
+    (Province, ()),
+    (City, ("province",)),
+    (Practice, ("category", "source")),
+    (PracticeEntry, ("practice", "city__province")),
+    (CaseReport, ("source", "province")),
+    (RelatedPractice, ("case_report__source", "practice")),
+    (Metric, ("entry__practice", "entry__city", "case_report__source")),
 )
+
+
+def _sort_key(obj) -> tuple:
+    # Sort by natural key in Python, not SQL: collations and NULL placement
+    # differ between SQLite and PostgreSQL, and exports must be byte-identical.
+    return tuple((isinstance(part, str), part) for part in obj.natural_key())
 
 
 def catalogue_export_fixture() -> str:
@@ -38,8 +43,11 @@ def catalogue_export_fixture() -> str:
     of the same data are byte-identical.
     """
     objects = []
-    for model, ordering in FIXTURE_MODELS:
-        objects.extend(model._default_manager.order_by(*ordering))
+    for model, related in FIXTURE_MODELS:
+        queryset = model._default_manager.select_related(*related)
+        if model is CaseReport:
+            queryset = queryset.prefetch_related("cities__province", "categories")
+        objects.extend(sorted(queryset, key=_sort_key))
     text = serializers.serialize(
         "json", objects, indent=2, ensure_ascii=False,
         use_natural_foreign_keys=True, use_natural_primary_keys=True,

@@ -6,9 +6,14 @@ app_name = "practices"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("practices/", views.practice_list, name="practice-list"),
     path("practices/<int:number>/", views.practice_detail, name="practice-detail"),
+    path("practices/<int:number>/compare/", views.practice_compare, name="practice-compare"),
+    path("metrics/", views.metric_list, name="metric-list"),
     path("categories/<slug:slug>/", views.category_detail, name="category-detail"),
     path("cities/<slug:slug>/", views.city_detail, name="city-detail"),
     path("provinces/<slug:slug>/", views.province_detail, name="province-detail"),
+    path("case-reports/", views.case_report_list, name="case-report-list"),
     path("case-reports/<int:pk>/", views.case_report_detail, name="case-report-detail"),
+    path("about/", views.about, name="about"),
 ]

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 # Django is imported inside fixtures only: the parser tests run without it
 # (pytest -p no:django) to prove the parsers never need it.
-
 import pytest
 
 

@@ -57,7 +57,7 @@ def test_loaddata_into_an_empty_database_reproduces_the_catalogue_exactly(catalo
     path.write_text(exported, encoding="utf-8")
     for model, _ in reversed(FIXTURE_MODELS):
         model._default_manager.all().delete()
-    assert catalogue_export_fixture().strip() == "[]"
+    assert json.loads(catalogue_export_fixture()) == []
 
     call_command("loaddata", str(path), verbosity=0, stdout=StringIO())
 

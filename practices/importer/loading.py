@@ -276,56 +276,68 @@ class _Loader:
                 self.report.record(RelatedPractice, UPDATED)
 
     def metrics(self, *, owner_field: str, owner, text: str, describe: str) -> None:
-        """Re-extract metrics from the owner's current text, keeping staff work.
+        metrics_sync(owner_field=owner_field, owner=owner, text=text, describe=describe,
+                     report=self.report, overwrite=self.overwrite)
 
-        A metric is identified by (offset, raw). Verified or staff-edited
-        metrics keep their values and positions; stale unverified ones go.
-        """
-        existing = list(Metric.objects.filter(**{owner_field: owner}))
-        by_identity = {(m.offset, m.raw): m for m in existing}
-        protected = {m.pk for m in existing if m.verified or self._edited(m)}
-        taken = {m.position for m in existing if m.pk in protected}
-        kept: set[int] = set(protected)
-        next_free = max([0, *taken]) + 1
-        plan = []
-        for found in extract_metrics(text):
-            match = by_identity.get((found.start, found.raw))
-            if match is not None and match.pk in protected and not self.overwrite:
-                self.report.record(Metric, SKIPPED, f"{describe} {found.raw}: 工作人员已核实或编辑，未覆盖")
-                continue
-            position = found.position
-            if position in taken:
-                position, next_free = next_free, next_free + 1
-            plan.append((match, position, found))
-            if match is not None:
-                kept.add(match.pk)
-        stale = [m for m in existing if m.pk not in kept]
-        for metric in stale:
-            self.report.deleted.append(f"{describe} {metric.raw}")
-        Metric.objects.filter(pk__in=[m.pk for m in stale]).delete()
-        # Park moving metrics on free positions first so that the unique
-        # (owner, position) constraint never sees a transient duplicate.
-        moving = [m for m, pos, _ in plan if m is not None and m.position != pos]
-        for index, metric in enumerate(moving, start=1):
-            Metric.objects.filter(pk=metric.pk).update(position=30000 + index)
-        for match, position, found in plan:
-            values = _metric_values(found) | {"position": position}
-            if match is None:
-                metric = Metric(**{owner_field: owner}, **values, load_fingerprint=fingerprint(values))
-                validated(metric, f"{describe} {found.raw}").save()
-                self.report.record(Metric, CREATED)
-                continue
-            if self.overwrite and match.pk in protected:
-                # Explicit --overwrite: treat the staff-edited metric as unedited.
-                Metric.objects.filter(pk=match.pk).update(load_fingerprint="")
-            self.upsert(Metric, lookup={"pk": match.pk}, values=values, describe=f"{describe} {found.raw}")
 
-    @staticmethod
-    def _edited(metric: Metric) -> bool:
-        if not metric.load_fingerprint:
-            return True
-        names = list(_metric_values_names()) + ["position"]
-        return fingerprint({n: getattr(metric, n) for n in names}) != metric.load_fingerprint
+def metric_is_edited(metric: Metric) -> bool:
+    """True when staff changed the metric since the loader last wrote it (or it has no fingerprint)."""
+    if not metric.load_fingerprint:
+        return True
+    names = list(_metric_values_names()) + ["position"]
+    return fingerprint({n: getattr(metric, n) for n in names}) != metric.load_fingerprint
+
+
+def metrics_sync(*, owner_field: str, owner, text: str, describe: str,
+                 report: LoadReport | None = None, overwrite: bool = False) -> LoadReport:
+    """Re-extract metrics from the owner's current text, keeping staff work.
+
+    ``owner_field`` is "entry" or "case_report". A metric is identified by
+    (offset, raw). Verified or staff-edited metrics keep their values and
+    positions (and are never duplicated); stale unverified ones go. Runs in
+    the caller's transaction; returns ``report`` (a new one if not given).
+    """
+    report = report if report is not None else LoadReport()
+    existing = list(Metric.objects.filter(**{owner_field: owner}))
+    by_identity = {(m.offset, m.raw): m for m in existing}
+    protected = {m.pk for m in existing if m.verified or metric_is_edited(m)}
+    taken = {m.position for m in existing if m.pk in protected}
+    kept: set[int] = set(protected)
+    next_free = max([0, *taken]) + 1
+    plan = []
+    for found in extract_metrics(text):
+        match = by_identity.get((found.start, found.raw))
+        if match is not None and match.pk in protected and not overwrite:
+            report.record(Metric, SKIPPED, f"{describe} {found.raw}: 工作人员已核实或编辑，未覆盖")
+            continue
+        position = found.position
+        if position in taken:
+            position, next_free = next_free, next_free + 1
+        plan.append((match, position, found))
+        if match is not None:
+            kept.add(match.pk)
+    stale = [m for m in existing if m.pk not in kept]
+    for metric in stale:
+        report.deleted.append(f"{describe} {metric.raw}")
+    Metric.objects.filter(pk__in=[m.pk for m in stale]).delete()
+    # Park moving metrics on free positions first so that the unique
+    # (owner, position) constraint never sees a transient duplicate.
+    moving = [m for m, pos, _ in plan if m is not None and m.position != pos]
+    for index, metric in enumerate(moving, start=1):
+        Metric.objects.filter(pk=metric.pk).update(position=30000 + index)
+    for match, position, found in plan:
+        values = _metric_values(found) | {"position": position}
+        if match is None:
+            metric = Metric(**{owner_field: owner}, **values, load_fingerprint=fingerprint(values))
+            validated(metric, f"{describe} {found.raw}").save()
+            report.record(Metric, CREATED)
+            continue
+        if overwrite and match.pk in protected:
+            # Explicit --overwrite: treat the staff-edited metric as unedited.
+            Metric.objects.filter(pk=match.pk).update(load_fingerprint="")
+        upsert(Metric, lookup={"pk": match.pk}, values=values, report=report, overwrite=overwrite,
+               describe=f"{describe} {found.raw}")
+    return report
 
 
 def _metric_values_names() -> tuple[str, ...]:

@@ -173,6 +173,7 @@ def find_places(text: str) -> list[Place]:
     import cpca
 
     frame = cpca.transform_text_with_addrs(text, pos_sensitive=True)
+    boundaries = _word_boundaries(text)
     found: list[tuple[int, Place]] = []
     seen: set[str] = set()
     for row in frame.to_dict("records"):
@@ -185,7 +186,9 @@ def find_places(text: str) -> list[Place]:
             if pos is None or pos < 0:
                 continue
             place = _match(name, row.get("省"))
-            if place is not None and place.adcode not in seen:
+            if place is None or not _written_as_a_word(text, int(pos), place, boundaries):
+                continue
+            if place.adcode not in seen:
                 seen.add(place.adcode)
                 found.append((int(pos), place))
     found.sort(key=lambda item: item[0])
@@ -200,3 +203,33 @@ def _match(name: str, province: object) -> Place | None:
         if place.level == LEVEL_PROVINCE or _is_city(place):
             return place
     return None
+
+
+def _word_boundaries(text: str) -> set[int]:
+    """Offsets where jieba starts or ends a word in ``text``."""
+    from .segmentation import cut
+
+    edges, offset = {0}, 0
+    for word in cut(text):
+        offset += len(word)
+        edges.add(offset)
+    return edges
+
+
+def _written_as_a_word(text: str, pos: int, place: Place, boundaries: set[int]) -> bool:
+    """Reject gazetteer hits that are really parts of ordinary words.
+
+    cpca matches short names anywhere: 合作 (合作市, Gansu) in 合作, 灯塔 in
+    灯塔, 保山 in 信保山西. A full name (合作市) written out is always a
+    mention; a short name counts only for provinces and prefecture-level
+    cities of two or more characters that jieba segments as a word of their
+    own.
+    """
+    if len(place.name) < 2:  # the gazetteer's placeholder divisions, e.g. 县 under 重庆市
+        return False
+    if text.startswith(place.name, pos):
+        return True
+    short = _PROVINCE_SUFFIX.sub("", place.name) if place.level == LEVEL_PROVINCE else _CITY_SUFFIX.sub("", place.name)
+    if place.level == LEVEL_COUNTY or len(short) < 2 or not text.startswith(short, pos):
+        return False
+    return pos in boundaries and pos + len(short) in boundaries

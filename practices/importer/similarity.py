@@ -6,15 +6,14 @@ integer keys, and get plain lists back.
 
 from __future__ import annotations
 
-import logging
 import re
-import threading
 import unicodedata
 from collections.abc import Mapping, Sequence
 from decimal import ROUND_HALF_UP, Decimal
 
-import jieba
 from sklearn.feature_extraction.text import TfidfVectorizer
+
+from .segmentation import tokenizer
 
 __all__ = ["STOP_WORDS", "suggest_categories", "suggest_related", "tokenize"]
 
@@ -37,21 +36,9 @@ _CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 # boundary: PDF/newspaper extracts cut words there ("极\n简化").
 _WRAP = re.compile(rf"(?<=[{_CJK}])[ \t]*\r?\n[ \t]*(?=[{_CJK}])")
 
-_tokenizer: jieba.Tokenizer | None = None
-_tokenizer_lock = threading.Lock()
-
-
-def _jieba() -> jieba.Tokenizer:
-    """Return the module's own jieba tokenizer, initialised once per process."""
-    global _tokenizer
-    if _tokenizer is None:
-        with _tokenizer_lock:
-            if _tokenizer is None:
-                logging.getLogger("jieba").setLevel(logging.WARNING)
-                tokenizer = jieba.Tokenizer()
-                tokenizer.initialize()
-                _tokenizer = tokenizer
-    return _tokenizer
+def _jieba():
+    """The process-wide jieba tokenizer (segmentation.py loads it once)."""
+    return tokenizer()
 
 
 def _is_word(token: str) -> bool:

@@ -66,3 +66,20 @@ def test_places_imports_no_django():
     code = "import sys, practices.importer.places; print(any(m.startswith('django') for m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize(
+    ("text", "unwanted"),
+    [
+        ("与中国信保山西分公司联合", "保山市"),   # 保山 straddles two words
+        ("加强合作，深化交流", "合作市"),           # 合作 is an ordinary word
+        ("发挥灯塔作用", "灯塔市"),
+        ("县、乡两级商会", "县"),                  # a placeholder division, not a place
+    ],
+)
+def test_ordinary_words_are_not_places(text, unwanted):
+    assert unwanted not in [p.name for p in places.find_places(text)]
+
+
+def test_a_county_level_city_written_in_full_is_found():
+    assert "合作市" in [p.name for p in places.find_places("甘肃省合作市工商联")]

@@ -1,0 +1,190 @@
+"""The read-only JSON API (/api/…): DRF viewsets over published records.
+
+Filtering is the pages' own FilterSets (``practices.filters``) through
+django-filter's DRF backend, so ``/api/practices/?city=青岛`` and
+``/practices/?city=青岛`` answer the same question. Every queryset joins or
+prefetches what its serializer reads: a page costs a fixed number of queries
+whatever ``page_size`` is.
+
+Errors are JSON: an unknown filter value is a 400 naming the value, a bad or
+past-the-end page and an unknown or unpublished record are 404s.
+"""
+from __future__ import annotations
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.http import Http404
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import viewsets
+from rest_framework.pagination import PageNumberPagination
+
+from . import filters, selectors, serializers
+from .models import CaseReport, Category, City, Metric, Practice, Province, RelatedPractice
+
+# Big enough for bulk use (the whole catalogue is 72 practices), small enough
+# to bound the response; bulk downloads are what the exports are for.
+MAX_PAGE_SIZE = 100
+
+
+class CataloguePagination(PageNumberPagination):
+    """``{count, next, previous, results}``; ``page_size`` up to MAX_PAGE_SIZE."""
+
+    page_size_query_param = "page_size"
+    max_page_size = MAX_PAGE_SIZE
+
+
+class SharedFilterBackend(DjangoFilterBackend):
+    """django-filter's backend, keeping the FilterSet on the view for facets.
+
+    Unknown values (category, city …) are form errors in the shared FilterSets,
+    which this backend turns into a 400 listing them.
+    """
+
+    def filter_queryset(self, request, queryset, view):
+        filterset = self.get_filterset(request, queryset, view)
+        view.filterset = filterset
+        if filterset is None:
+            return queryset
+        return super().filter_queryset(request, queryset, view)
+
+    def get_filterset(self, request, queryset, view):
+        # filter_queryset() above already built it: reuse it (lookups are queries).
+        cached = getattr(view, "filterset", None)
+        if cached is not None and cached.queryset.model is queryset.model:
+            return cached
+        return super().get_filterset(request, queryset, view)
+
+
+class ReadOnlyViewSet(viewsets.ReadOnlyModelViewSet):
+    filter_backends = [SharedFilterBackend]
+    pagination_class = CataloguePagination
+    filterset = None
+
+
+@extend_schema_view(
+    list=extend_schema(summary="已发布的典型做法（可筛选）"),
+    retrieve=extend_schema(summary="一个典型做法：城市段落和量化指标"),
+)
+class PracticeViewSet(ReadOnlyViewSet):
+    """Published practices; filters as on /practices/ (category, city, province, has_metrics, q, sort)."""
+
+    lookup_field = "number"
+    filterset_class = filters.PracticeFilterSet
+
+    def get_queryset(self) -> QuerySet[Practice]:
+        queryset = selectors.practice_published_list()
+        if self.action == "retrieve":
+            queryset = queryset.prefetch_related(
+                Prefetch("entries__metrics", queryset=Metric.objects.order_by("position"))
+            )
+        return queryset
+
+    def get_serializer_class(self):
+        if self.action == "retrieve":
+            return serializers.PracticeDetailSerializer
+        return serializers.PracticeSerializer
+
+
+@extend_schema_view(
+    list=extend_schema(summary="政策类别"),
+    retrieve=extend_schema(summary="一个政策类别（按编号或短名）"),
+)
+class CategoryViewSet(ReadOnlyViewSet):
+    """The seven policy categories, with their number of published practices.
+
+    Detail accepts the number (``/api/categories/1/``) or the slug.
+    """
+
+    serializer_class = serializers.CategorySerializer
+    lookup_field = "slug"
+    lookup_url_kwarg = "key"
+
+    def get_queryset(self) -> QuerySet[Category]:
+        return Category.objects.annotate(
+            practice_count=Count("practices", filter=Q(practices__status="published"))
+        ).order_by("number")
+
+    def get_object(self) -> Category:
+        key = self.kwargs[self.lookup_url_kwarg]
+        lookup = {"number": int(key)} if key.isascii() and key.isdigit() else {"slug": key}
+        try:
+            obj = self.get_queryset().get(**lookup)
+        except (Category.DoesNotExist, ValueError, OverflowError) as exc:
+            raise Http404("没有这个类别") from exc
+        self.check_object_permissions(self.request, obj)
+        return obj
+
+
+@extend_schema_view(list=extend_schema(summary="省份"), retrieve=extend_schema(summary="一个省份（按短名）"))
+class ProvinceViewSet(ReadOnlyViewSet):
+    """Provinces of the reporting cities and case reports, each with its cities."""
+
+    serializer_class = serializers.ProvinceSerializer
+    lookup_field = "slug"
+
+    def get_queryset(self) -> QuerySet[Province]:
+        return Province.objects.prefetch_related(
+            Prefetch("cities", queryset=City.objects.order_by("adcode", "name"))
+        ).order_by("adcode", "name")
+
+
+@extend_schema_view(list=extend_schema(summary="城市"), retrieve=extend_schema(summary="一个城市（按短名）"))
+class CityViewSet(ReadOnlyViewSet):
+    """Cities, with their number of published practices."""
+
+    serializer_class = serializers.CitySerializer
+    lookup_field = "slug"
+
+    def get_queryset(self) -> QuerySet[City]:
+        return City.objects.select_related("province").annotate(
+            # One entry per (practice, city): counting entries counts practices.
+            practice_count=Count("entries", filter=Q(entries__practice__status="published"))
+        ).order_by("province__adcode", "adcode", "name")
+
+
+@extend_schema_view(
+    list=extend_schema(summary="已发布的案例报道（可筛选）"),
+    retrieve=extend_schema(summary="一篇案例报道：正文、相关典型做法和指标"),
+)
+class CaseReportViewSet(ReadOnlyViewSet):
+    """Published case reports; filters as on /case-reports/ (province, city, category, q)."""
+
+    filterset_class = filters.CaseReportFilterSet
+
+    def get_queryset(self) -> QuerySet[CaseReport]:
+        queryset = CaseReport.objects.published().select_related("province", "source").prefetch_related(
+            Prefetch("cities", queryset=City.objects.select_related("province").order_by("adcode", "name")),
+            Prefetch("categories", queryset=Category.objects.order_by("number")),
+        )
+        if self.action == "retrieve":
+            # Only links a visitor may follow: published practices, not rejected by staff.
+            links = (
+                RelatedPractice.objects.filter(practice__status="published").exclude(confirmed=False)
+                .select_related("practice").order_by("rank")
+            )
+            queryset = queryset.prefetch_related(
+                Prefetch("practice_links", queryset=links, to_attr="public_practice_links"),
+                Prefetch("metrics", queryset=Metric.objects.order_by("position")),
+            )
+        return queryset
+
+    def get_serializer_class(self):
+        if self.action == "retrieve":
+            return serializers.CaseReportDetailSerializer
+        return serializers.CaseReportSerializer
+
+
+@extend_schema_view(
+    list=extend_schema(summary="典型做法的量化指标（可筛选）"),
+    retrieve=extend_schema(summary="一个指标"),
+)
+class MetricViewSet(ReadOnlyViewSet):
+    """Metrics extracted from published practices; filters as on /metrics/."""
+
+    serializer_class = serializers.MetricSerializer
+    filterset_class = filters.MetricFilterSet
+
+    def get_queryset(self) -> QuerySet[Metric]:
+        return Metric.objects.published().select_related(
+            "entry__practice__category", "entry__city__province"
+        )

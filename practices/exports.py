@@ -1,0 +1,194 @@
+"""Downloads of any filtered list: /practices/export.csv|.xlsx|.json and the same for
+/case-reports/ and /metrics/.
+
+The query string is the list page's own (``practices.filters``): the same
+FilterSet picks the rows, and the admin's import-export Resources
+(``practices.resources``) write the columns, so the admin and the public
+download the same layout. Only published records are exported (the
+FilterSets and ``published_only`` both see to it).
+
+* CSV: UTF-8 with a BOM (Excel on Chinese Windows otherwise guesses GBK),
+  streamed row by row so memory stays flat whatever the catalogue's size.
+* XLSX: one sheet, built in memory (a zip cannot be written as a stream).
+* JSON: a list of objects keyed by column name, streamed.
+
+CSV and XLSX cells starting with = + - @ (or a tab/CR) get a leading ``'``
+so that a spreadsheet shows them as text instead of running a formula; JSON
+is not a spreadsheet and keeps the values as they are.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import zipfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+import tablib
+from django.http import FileResponse, HttpRequest, HttpResponseBase, JsonResponse, StreamingHttpResponse
+from django.views.decorators.http import require_GET
+
+from . import filters, resources
+
+CONTENT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "json": "application/json; charset=utf-8",
+}
+# Rows per database round trip; also the CSV/JSON write batch.
+CHUNK_SIZE = 200
+# Fixed member timestamps make an XLSX byte-identical for the same rows (the
+# zip format cannot store dates before 1980).
+FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+FIXED_CORE_TIME = "1980-01-01T00:00:00Z"
+
+
+@dataclass(frozen=True)
+class ExportKind:
+    """One exportable list: the FilterSet choosing rows and the Resource writing columns."""
+
+    name: str  # file name stem, e.g. "practices"
+    filterset_class: type[filters.PublishedFilterSet]
+    resource_class: type[resources.CatalogueResource]
+    sheet_title: str
+
+
+KINDS = {
+    kind.name: kind
+    for kind in (
+        ExportKind("practices", filters.PracticeFilterSet, resources.PracticeResource, "典型做法"),
+        ExportKind("case-reports", filters.CaseReportFilterSet, resources.CaseReportResource, "案例报道"),
+        ExportKind("metrics", filters.MetricFilterSet, resources.MetricResource, "指标"),
+    )
+}
+
+
+class Table:
+    """Headers and lazily produced rows of one export.
+
+    ``rows()`` yields lists of cell values (strings, as the Resource widgets
+    render them), reading the queryset in chunks.
+    """
+
+    def __init__(self, resource: resources.CatalogueResource, queryset):
+        self.resource = resource
+        # filter_export applies published_only: a second guard besides the FilterSet.
+        self.queryset = resource.filter_export(queryset)
+        self.headers = resource.get_export_headers()
+
+    def rows(self) -> Iterator[list]:
+        for instance in self.resource.iter_queryset(self.queryset):
+            yield self.resource.export_resource(instance)
+
+    def dataset(self) -> tablib.Dataset:
+        """Everything in memory (for XLSX and tests)."""
+        return tablib.Dataset(*self.rows(), headers=self.headers)
+
+
+def table_for(kind: str, params=None) -> tuple[Table | None, list[str]]:
+    """(Table, []) for ``kind`` filtered by ``params`` (a QueryDict), or (None, error messages).
+
+    A bad ``sort`` alone is not an error (the list page ignores it too).
+    """
+    spec = KINDS[kind]
+    resource = spec.resource_class(published_only=True)
+    filterset = spec.filterset_class(params, queryset=resource.get_queryset())
+    if filterset.form.errors.keys() - {"sort"}:
+        return None, filterset.error_messages()
+    return Table(resource, filterset.qs), []
+
+
+# -- writers -----------------------------------------------------------------
+def spreadsheet_row(row: Iterable) -> list:
+    """A row safe for a spreadsheet: formula-like text cells quoted."""
+    return [resources.neutralize_value(cell) for cell in row]
+
+
+class _Line:
+    """A file-like object whose ``write`` returns what was written (for csv.writer)."""
+
+    def write(self, text: str) -> str:
+        return text
+
+
+def csv_chunks(table: Table) -> Iterator[bytes]:
+    """UTF-8 CSV bytes with a BOM, in chunks of CHUNK_SIZE rows; the same text as resources.CSV."""
+    writer = csv.writer(_Line())
+    yield ("\ufeff" + writer.writerow(spreadsheet_row(table.headers))).encode("utf-8")
+    batch: list[str] = []
+    for row in table.rows():
+        batch.append(writer.writerow(spreadsheet_row(row)))
+        if len(batch) >= CHUNK_SIZE:
+            yield "".join(batch).encode("utf-8")
+            batch = []
+    if batch:
+        yield "".join(batch).encode("utf-8")
+
+
+def json_chunks(table: Table) -> Iterator[bytes]:
+    """A JSON list of {column: value} objects, indented like resources.JSON, in chunks."""
+    yield b"["
+    first = True
+    for row in table.rows():
+        # json.dumps([obj], indent=2) indents obj exactly as it would sit in the list.
+        item = json.dumps([dict(zip(table.headers, row, strict=True))], ensure_ascii=False, indent=2, default=str)
+        yield (("\n" if first else ",\n") + item[2:-2]).encode("utf-8")
+        first = False
+    yield b"]\n" if first else b"\n]\n"
+
+
+def xlsx_bytes(table: Table, *, title: str, deterministic: bool = False) -> bytes:
+    """An XLSX workbook of ``table`` (header row first) as bytes.
+
+    ``deterministic`` fixes the document dates and zip timestamps so that the
+    same rows always give the same bytes (for the data release).
+    """
+    dataset = table.dataset()
+    dataset.title = title[:31]  # Excel's sheet-name limit
+    data = resources.XLSX().export_data(dataset)
+    return normalise_xlsx(data) if deterministic else data
+
+
+def normalise_xlsx(data: bytes) -> bytes:
+    """``data`` re-zipped with fixed timestamps and fixed created/modified dates."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            content = source.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                content = re.sub(
+                    rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:)",
+                    rb"\g<1>" + FIXED_CORE_TIME.encode() + rb"\g<2>", content,
+                )
+            target.writestr(fixed_zipinfo(info.filename), content)
+    return out.getvalue()
+
+
+def fixed_zipinfo(name: str) -> zipfile.ZipInfo:
+    """A ZipInfo with a fixed date, permissions and creator system (for byte-identical zips)."""
+    info = zipfile.ZipInfo(name, date_time=FIXED_ZIP_TIME)
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.create_system = 3  # Unix, whatever machine builds it
+    info.external_attr = 0o644 << 16
+    return info
+
+
+# -- views -------------------------------------------------------------------
+@require_GET
+def export(request: HttpRequest, kind: str, fmt: str) -> HttpResponseBase:
+    """The filtered list ``kind`` as ``fmt`` (csv, xlsx, json); 400 JSON naming bad filter values."""
+    table, errors = table_for(kind, request.GET)
+    if table is None:
+        return JsonResponse({"detail": "筛选条件无效，未导出。", "errors": errors}, status=400,
+                            json_dumps_params={"ensure_ascii": False})
+    filename = f"{kind}.{fmt}"
+    if fmt == "xlsx":
+        data = xlsx_bytes(table, title=KINDS[kind].sheet_title)
+        return FileResponse(io.BytesIO(data), as_attachment=True, filename=filename,
+                            content_type=CONTENT_TYPES["xlsx"])
+    chunks = csv_chunks(table) if fmt == "csv" else json_chunks(table)
+    response = StreamingHttpResponse(chunks, content_type=CONTENT_TYPES[fmt])
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

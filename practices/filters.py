@@ -1,0 +1,289 @@
+"""One FilterSet per public list: the HTML pages, the JSON API and the exports share them.
+
+Parameter names are a public contract (they appear in shareable URLs):
+
+* practices: ``category``, ``city``, ``province``, ``has_metrics``, ``q``, ``sort``
+* case reports: ``province``, ``city``, ``category``, ``q``
+* metrics: ``unit``, ``city``, ``category``, ``practice``, ``kind``, ``sort``
+
+Places and categories are resolved to model instances while the form is
+cleaned, so an unknown value is a form error naming the value (the API answers
+400, the HTML page shows the message and an empty list) rather than a silently
+ignored filter. Every FilterSet only ever sees published records, whatever
+queryset it is given.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import django_filters
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from . import selectors
+from .models import CaseReport, Metric, Practice
+
+# Long enough for any sensible query, short enough to bound the search SQL.
+MAX_QUERY_LENGTH = 100
+
+
+class LookupField(forms.CharField):
+    """A text field whose clean value is the record ``resolver`` finds for it.
+
+    ``resolver`` takes the stripped text and returns an instance or None.
+    """
+
+    def __init__(self, *, resolver: Callable[[str], object], not_found: str, **kwargs):
+        kwargs.setdefault("max_length", MAX_QUERY_LENGTH)
+        super().__init__(**kwargs)
+        self.resolver = resolver
+        self.not_found = not_found
+
+    def clean(self, value):
+        text = super().clean(value)
+        if not text:
+            return None
+        found = self.resolver(text)
+        if found is None:
+            raise ValidationError(self.not_found, code="not_found", params={"value": text})
+        return found
+
+
+class LookupFilter(django_filters.Filter):
+    """Resolves the parameter to one record; the subclass's method does the filtering."""
+
+    field_class = LookupField
+
+
+class IntegerFilter(django_filters.NumberFilter):
+    """A whole number within the field's bounds (a DecimalField would accept 1e400)."""
+
+    field_class = forms.IntegerField
+
+
+class PublishedFilterSet(django_filters.FilterSet):
+    """Base: published records only; errors give an empty result; ``sort`` applied last.
+
+    ``filtered_without(name)`` re-applies the cleaned filters except one, which
+    is what facet counts need (no extra lookup queries: values are already
+    resolved).
+    """
+
+    sort_orders: dict[str, tuple[str, ...]] = {}
+    default_sort = ""
+
+    def __init__(self, data=None, queryset=None, *, request=None, prefix=None):
+        model = self._meta.model
+        if queryset is None:
+            queryset = model._default_manager.all()
+        super().__init__(data, queryset.published(), request=request, prefix=prefix)
+
+    # -- filtering -------------------------------------------------------------
+    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
+        if self.form.errors.keys() - {"sort"}:
+            return queryset.none()
+        return self.sorted(self.filtered_without(None, queryset))
+
+    def filtered_without(self, excluded: str | None, queryset: QuerySet | None = None) -> QuerySet:
+        """The queryset with every valid filter except ``excluded`` and ``sort`` applied."""
+        self.errors  # noqa: B018 - cleaning resolves the lookups
+        queryset = self.queryset.all() if queryset is None else queryset
+        for name, value in self.form.cleaned_data.items():
+            if name in {excluded, "sort"}:
+                continue
+            queryset = self.filters[name].filter(queryset, value)
+        return queryset
+
+    def sorted(self, queryset: QuerySet) -> QuerySet:
+        return self.order(queryset, self.sort_key)
+
+    def order(self, queryset: QuerySet, key: str) -> QuerySet:
+        return queryset.order_by(*self.sort_orders[key])
+
+    @property
+    def sort_key(self) -> str:
+        """The requested order if valid, else the default (a bad ``sort`` is not worth an empty page)."""
+        self.errors  # noqa: B018
+        key = self.form.cleaned_data.get("sort") or ""
+        return key if key in self.sort_orders else self.default_sort
+
+    def selected(self) -> dict[str, object]:
+        """Cleaned, non-empty parameter values: instances for lookups, text for q."""
+        self.errors  # noqa: B018
+        return {
+            name: value for name, value in getattr(self.form, "cleaned_data", {}).items()
+            if value not in (None, "", [])
+        }
+
+    def error_messages(self) -> list[str]:
+        """Every form error as one flat list of messages (already translated)."""
+        return [str(message) for errors in self.form.errors.values() for message in errors]
+
+
+
+class PracticeFilterSet(PublishedFilterSet):
+    """Filters for /practices/, /api/practices/ and the practice exports."""
+
+    category = LookupFilter(
+        method="filter_category", label=_("类别"),
+        resolver=selectors.category_lookup, not_found=_("没有类别“%(value)s”。"),
+    )
+    city = LookupFilter(
+        method="filter_city", label=_("城市"),
+        resolver=selectors.city_lookup, not_found=_("没有城市“%(value)s”。"),
+    )
+    province = LookupFilter(
+        method="filter_province", label=_("省份"),
+        resolver=selectors.province_lookup, not_found=_("没有省份“%(value)s”。"),
+    )
+    has_metrics = django_filters.BooleanFilter(method="filter_has_metrics", label=_("有量化指标"))
+    q = django_filters.CharFilter(method="filter_q", label=_("关键词"), max_length=MAX_QUERY_LENGTH)
+    sort = django_filters.ChoiceFilter(
+        method="filter_noop", label=_("排序"), empty_label=None,
+        choices=[
+            ("relevance", _("相关度")),
+            ("number", _("序号")), ("-number", _("序号（倒序）")),
+            ("name", _("名称")), ("-name", _("名称（倒序）")),
+            ("-cities", _("城市数（多到少）")), ("cities", _("城市数（少到多）")),
+        ],
+    )
+
+    sort_orders = {
+        "relevance": ("-search_rank", "number"),
+        "number": ("number",), "-number": ("-number",),
+        "name": ("name", "number"), "-name": ("-name", "number"),
+        "cities": ("city_count", "number"), "-cities": ("-city_count", "number"),
+    }
+    default_sort = "number"
+
+    class Meta:
+        model = Practice
+        fields: list[str] = []
+
+    def filter_category(self, queryset, name, value):
+        return queryset.in_category(value)
+
+    def filter_city(self, queryset, name, value):
+        return queryset.with_entry(city=value)
+
+    def filter_province(self, queryset, name, value):
+        return queryset.with_entry(city__province=value)
+
+    def filter_has_metrics(self, queryset, name, value):
+        return queryset.with_metrics() if value else queryset.without_metrics()
+
+    def filter_q(self, queryset, name, value):
+        return selectors.practice_search(queryset, q=value)
+
+    def filter_noop(self, queryset, name, value):
+        return queryset
+
+    @property
+    def sort_key(self) -> str:
+        key = super().sort_key
+        searching = bool(self.selected().get("q"))
+        if not self.data.get("sort") and searching:
+            return "relevance"
+        if key == "relevance" and not searching:
+            return self.default_sort
+        return key
+
+    def order(self, queryset: QuerySet, key: str) -> QuerySet:
+        if key in {"cities", "-cities"}:
+            queryset = queryset.with_city_count()
+        return super().order(queryset, key)
+
+
+class CaseReportFilterSet(PublishedFilterSet):
+    """Filters for /case-reports/ and the case-report API."""
+
+    province = LookupFilter(
+        method="filter_province", label=_("省份"),
+        resolver=selectors.province_lookup, not_found=_("没有省份“%(value)s”。"),
+    )
+    city = LookupFilter(
+        method="filter_city", label=_("城市"),
+        resolver=selectors.city_lookup, not_found=_("没有城市“%(value)s”。"),
+    )
+    category = LookupFilter(
+        method="filter_category", label=_("类别"),
+        resolver=selectors.category_lookup, not_found=_("没有类别“%(value)s”。"),
+    )
+    q = django_filters.CharFilter(method="filter_q", label=_("关键词"), max_length=MAX_QUERY_LENGTH)
+
+    sort_orders = {"source": ("source__filename", "position"), "relevance": ("-search_rank", "pk")}
+    default_sort = "source"
+
+    class Meta:
+        model = CaseReport
+        fields: list[str] = []
+
+    def filter_province(self, queryset, name, value):
+        return queryset.in_province(value)
+
+    def filter_city(self, queryset, name, value):
+        return queryset.filter(pk__in=CaseReport.cities.through.objects.filter(city=value).values("casereport"))
+
+    def filter_category(self, queryset, name, value):
+        through = CaseReport.categories.through
+        return queryset.filter(pk__in=through.objects.filter(category=value).values("casereport"))
+
+    def filter_q(self, queryset, name, value):
+        return selectors.case_report_search(queryset, q=value)
+
+    @property
+    def sort_key(self) -> str:
+        return "relevance" if self.selected().get("q") else self.default_sort
+
+
+class MetricFilterSet(PublishedFilterSet):
+    """Filters for /metrics/ and the metric API: practice metrics (from city entries) only."""
+
+    unit = django_filters.CharFilter(
+        field_name="normalized_unit", label=_("标准单位"), max_length=20,
+    )
+    city = LookupFilter(
+        method="filter_city", label=_("城市"),
+        resolver=selectors.city_lookup, not_found=_("没有城市“%(value)s”。"),
+    )
+    category = LookupFilter(
+        method="filter_category", label=_("类别"),
+        resolver=selectors.category_lookup, not_found=_("没有类别“%(value)s”。"),
+    )
+    practice = IntegerFilter(
+        field_name="entry__practice__number", label=_("典型做法序号"), min_value=1, max_value=999_999,
+    )
+    kind = django_filters.ChoiceFilter(choices=Metric.Kind.choices, label=_("类型"))
+    sort = django_filters.ChoiceFilter(
+        method="filter_noop", label=_("排序"), empty_label=None,
+        choices=[
+            ("-value", _("标准化数值（大到小）")), ("value", _("标准化数值（小到大）")),
+            ("practice", _("典型做法序号")),
+        ],
+    )
+
+    sort_orders = {
+        "-value": ("-normalized_value", "entry__practice__number", "entry__position", "position"),
+        "value": ("normalized_value", "entry__practice__number", "entry__position", "position"),
+        "practice": ("entry__practice__number", "entry__position", "position"),
+    }
+    default_sort = "-value"
+
+    class Meta:
+        model = Metric
+        fields: list[str] = []
+
+    def __init__(self, data=None, queryset=None, *, request=None, prefix=None):
+        queryset = Metric.objects.all() if queryset is None else queryset
+        super().__init__(data, queryset.filter(entry__isnull=False), request=request, prefix=prefix)
+
+    def filter_city(self, queryset, name, value):
+        return queryset.filter(entry__city=value)
+
+    def filter_category(self, queryset, name, value):
+        return queryset.filter(entry__practice__category=value)
+
+    def filter_noop(self, queryset, name, value):
+        return queryset

@@ -1,0 +1,50 @@
+"""Reads: every query the public pages run lives here.
+
+Functions are keyword-only and return QuerySets or plain data, so the views,
+the API and the exports ask the same questions the same way. The package is
+split by subject; import from ``practices.selectors`` itself.
+"""
+from __future__ import annotations
+
+from .case_reports import (
+    case_report_detail,
+    case_report_list_rows,
+    case_report_paragraphs,
+    case_report_related_practices,
+    source_list,
+)
+from .facets import (
+    case_report_facets,
+    case_report_filter_description,
+    filter_conditions,
+    practice_facets,
+    practice_filter_description,
+    query_url,
+)
+from .lookups import category_lookup, city_lookup, place_label, province_lookup
+from .metrics import metric_list_rows, metric_unit_facets, practice_comparison
+from .places import category_overview, city_overview, counts_by_category, province_overview
+from .practices import (
+    case_report_latest,
+    catalogue_totals,
+    category_city_matrix,
+    category_list_with_practices,
+    practice_case_reports,
+    practice_detail,
+    practice_get,
+    practice_list_page_rows,
+    practice_neighbours,
+    practice_published_list,
+)
+from .search import case_report_search, practice_search, search_terms
+
+__all__ = [
+    "case_report_detail", "case_report_facets", "case_report_filter_description", "case_report_latest",
+    "case_report_list_rows", "case_report_paragraphs", "case_report_related_practices", "case_report_search",
+    "catalogue_totals", "category_city_matrix", "category_list_with_practices", "category_lookup",
+    "category_overview", "city_lookup", "city_overview", "counts_by_category", "filter_conditions",
+    "metric_list_rows", "metric_unit_facets", "place_label", "practice_case_reports", "practice_comparison",
+    "practice_detail", "practice_facets", "practice_filter_description", "practice_get",
+    "practice_list_page_rows", "practice_neighbours", "practice_published_list", "practice_search",
+    "province_lookup", "province_overview", "query_url", "search_terms", "source_list",
+]

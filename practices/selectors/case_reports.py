@@ -1,0 +1,87 @@
+"""Reads about case reports and the source documents (the about page)."""
+from __future__ import annotations
+
+import re
+
+from django.db.models import Count, F, Prefetch, Q, QuerySet
+
+from ..models import CaseReport, City, RelatedPractice, SourceDocument
+
+# Lines this short without closing punctuation are the article's subheadings.
+SUBHEADING_MAX_LENGTH = 30
+_SENTENCE_END = re.compile(r"[。！？!?…；;：:”」）)]$")
+
+
+def case_report_list_rows(*, reports: QuerySet[CaseReport]) -> QuerySet[CaseReport]:
+    """``reports`` ready to display: province, cities and categories loaded (three queries per page)."""
+    return reports.select_related("province").defer("source_spans").prefetch_related(
+        Prefetch("cities", queryset=City.objects.order_by("adcode")), "categories",
+    )
+
+
+def case_report_detail(*, pk: int) -> CaseReport:
+    """One published case report with province, source (no raw text), cities, categories and metrics.
+
+    Raises CaseReport.DoesNotExist. Four queries.
+    """
+    return (
+        CaseReport.objects.published().select_related("province", "source").defer("source__raw_text")
+        .prefetch_related(Prefetch("cities", queryset=City.objects.order_by("adcode")), "categories")
+        .get(pk=pk)
+    )
+
+
+def case_report_related_practices(*, report: CaseReport) -> list[RelatedPractice]:
+    """Published practices related to ``report``: confirmed first, then by score; rejected left out.
+
+    Each link has its practice and category loaded. One query.
+    """
+    return list(
+        RelatedPractice.objects.filter(case_report=report, practice__status="published")
+        .filter(Q(confirmed=True) | Q(confirmed__isnull=True))
+        .select_related("practice__category").defer("practice__raw_text")
+        .order_by(F("confirmed").desc(nulls_last=True), "-score", "rank")
+    )
+
+
+def case_report_paragraphs(*, report: CaseReport) -> list[dict]:
+    """The body as [{"text": str, "heading": bool}, …]: blank lines separate paragraphs.
+
+    A short paragraph without closing punctuation is a subheading. No query.
+    """
+    paragraphs = []
+    for block in re.split(r"\n\s*\n|\n", report.body or ""):
+        text = block.strip()
+        if not text:
+            continue
+        heading = len(text) <= SUBHEADING_MAX_LENGTH and not _SENTENCE_END.search(text)
+        paragraphs.append({"text": text, "heading": heading})
+    return paragraphs
+
+
+# What turned each kind of source into records (shown on the about page).
+PARSERS = {
+    SourceDocument.Kind.PRACTICE_LIST: "practices/importer/parsing.py",
+    SourceDocument.Kind.NEWSPAPER: "practices/importer/reports.py + fixtures/manifests/{stem}.toml",
+    SourceDocument.Kind.REPORT: "practices/importer/reports.py + fixtures/manifests/{stem}.toml",
+}
+
+
+def source_list() -> list[SourceDocument]:
+    """Every source document (raw text not loaded), in filename order. One query.
+
+    Each has ``practice_count`` and ``case_report_count`` (published records
+    drawn from it) and ``parsed_by`` (the parser module and manifest).
+    """
+    sources = list(
+        SourceDocument.objects.defer("raw_text", "non_article_parts").annotate(
+            practice_count=Count("practices", filter=Q(practices__status="published"), distinct=True),
+            case_report_count=Count("case_reports", filter=Q(case_reports__status="published"), distinct=True),
+        ).order_by("filename")
+    )
+    for source in sources:
+        stem = source.filename.rsplit(".", 1)[0]
+        source.parsed_by = PARSERS.get(source.kind, "").format(stem=stem)
+    return sources
+
+

@@ -1,0 +1,117 @@
+"""Reads for the city, province and category pages: what each holds, counted by category."""
+from __future__ import annotations
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.urls import reverse
+from django.utils.http import urlencode
+
+from ..models import CaseReport, Category, City, Metric, Practice, PracticeEntry, Province
+
+
+def _list_url(**params: str) -> str:
+    return f"{reverse('practices:practice-list')}?{urlencode(params)}"
+
+
+def counts_by_category(*, practices: list[Practice], categories: list[Category], **params: str) -> list[dict]:
+    """[{"category": Category, "count": int, "url": str}, …] for categories holding any of ``practices``.
+
+    ``params`` (e.g. city="qingdao") narrow the practice-list link further. No query.
+    """
+    counts: dict[int, int] = {}
+    for practice in practices:
+        counts[practice.category_id] = counts.get(practice.category_id, 0) + 1
+    return [
+        {"category": category, "count": counts[category.pk], "url": _list_url(category=category.slug, **params)}
+        for category in categories if category.pk in counts
+    ]
+
+
+def _practices(queryset: QuerySet[Practice]) -> list[Practice]:
+    return list(queryset.select_related("category").defer("raw_text", "category__load_fingerprint").order_by("number"))
+
+
+def _metrics(**lookups) -> list[Metric]:
+    return list(
+        Metric.objects.filter(entry__practice__status="published", **lookups)
+        .select_related("entry__practice", "entry__city__province")
+        .order_by("entry__practice__number", "entry__position", "position")
+    )
+
+
+def _case_reports(queryset: QuerySet[CaseReport]) -> list[CaseReport]:
+    return list(queryset.published().select_related("province").defer("body", "source_spans").order_by("pk"))
+
+
+def city_overview(*, slug: str) -> dict:
+    """Everything the city page shows; raises City.DoesNotExist. Five queries.
+
+    {"city": City, "practices": [Practice], "by_category": counts_by_category(…),
+     "metrics": [Metric] (entry, practice and city loaded), "case_reports": [CaseReport]}
+    """
+    city = City.objects.select_related("province").get(slug=slug)
+    practices = _practices(Practice.objects.published().with_entry(city=city))
+    return {
+        "city": city,
+        "practices": practices,
+        "by_category": counts_by_category(practices=practices, categories=list(Category.objects.all()),
+                                          city=city.slug),
+        "metrics": _metrics(entry__city=city),
+        "case_reports": _case_reports(CaseReport.objects.filter(cities=city)),
+    }
+
+
+def province_overview(*, slug: str) -> dict:
+    """Everything the province page shows; raises Province.DoesNotExist. Six queries.
+
+    As city_overview, plus "cities": [City annotated practice_count] (only cities
+    the catalogue mentions), and case reports about the province.
+    """
+    province = Province.objects.get(slug=slug)
+    practices = _practices(Practice.objects.published().with_entry(city__province=province))
+    cities = list(
+        City.objects.filter(province=province)
+        .annotate(practice_count=Count("entries__practice", filter=Q(entries__practice__status="published"),
+                                       distinct=True))
+        .order_by("-practice_count", "adcode")
+    )
+    return {
+        "province": province,
+        "cities": cities,
+        "practices": practices,
+        "by_category": counts_by_category(practices=practices, categories=list(Category.objects.all()),
+                                          province=province.slug),
+        "metrics": _metrics(entry__city__province=province),
+        "case_reports": _case_reports(CaseReport.objects.filter(province=province)),
+    }
+
+
+def category_overview(*, slug: str) -> dict:
+    """Everything the category page shows; raises Category.DoesNotExist. Five queries.
+
+    {"category": Category, "practices": [Practice, entries with cities prefetched],
+     "by_city": [{"city": City, "count": int, "url": str}] (most practices first),
+     "metrics": [Metric], "case_reports": [CaseReport]}
+    """
+    category = Category.objects.get(slug=slug)
+    practices = list(
+        Practice.objects.published().filter(category=category).defer("raw_text").order_by("number")
+        .prefetch_related(Prefetch(
+            "entries", queryset=PracticeEntry.objects.select_related("city__province").order_by("position")
+        ))
+    )
+    cities: dict[int, dict] = {}
+    for practice in practices:
+        practice.category = category  # already known: saves a query per practice
+        for entry in practice.entries.all():
+            row = cities.setdefault(entry.city_id, {
+                "city": entry.city, "count": 0, "url": _list_url(category=category.slug, city=entry.city.slug),
+            })
+            row["count"] += 1
+    by_city = sorted(cities.values(), key=lambda row: (-row["count"], row["city"].adcode))
+    return {
+        "category": category,
+        "practices": practices,
+        "by_city": by_city,
+        "metrics": _metrics(entry__practice__category=category),
+        "case_reports": _case_reports(CaseReport.objects.filter(categories=category)),
+    }

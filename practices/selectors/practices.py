@@ -1,0 +1,136 @@
+"""Reads about practices: the home page's overview, lists and one practice's page."""
+from __future__ import annotations
+
+from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.urls import reverse
+from django.utils.http import urlencode
+
+from ..models import CaseReport, Category, City, Metric, Practice, PracticeEntry, RelatedPractice
+
+
+def category_list_with_practices() -> list[tuple[Category, list[Practice]]]:
+    """Published practices grouped by category: [(Category, [Practice, …]), …].
+
+    Each Practice has its entries (with city and province) prefetched, so a
+    page runs a fixed number of queries.
+    """
+    practices = list(Practice.objects.published().with_cities().order_by("number"))
+    grouped: dict[int, list[Practice]] = {}
+    for practice in practices:
+        grouped.setdefault(practice.category_id, []).append(practice)
+    return [(category, grouped.get(category.pk, [])) for category in Category.objects.order_by("number")]
+
+
+def practice_get(*, number: int) -> Practice:
+    """One published practice with entries, cities and category; raises DoesNotExist."""
+    return Practice.objects.published().with_cities().get(number=number)
+
+
+def practice_published_list() -> QuerySet[Practice]:
+    """All published practices in number order, entries prefetched."""
+    return Practice.objects.published().with_cities().order_by("number")
+
+
+def practice_list_page_rows(*, practices: QuerySet[Practice]) -> QuerySet[Practice]:
+    """``practices`` ready to display: category and entries' cities loaded (two queries per page)."""
+    return practices.select_related("category").prefetch_related(
+        Prefetch("entries", queryset=PracticeEntry.objects.select_related("city__province").order_by("position"))
+    ).defer("raw_text")
+
+
+def catalogue_totals() -> dict[str, int]:
+    """{"practices", "categories", "cities", "provinces", "entries", "metrics", "case_reports"}: published only.
+
+    Two queries.
+    """
+    totals = Practice.objects.published().aggregate(
+        practices=Count("pk", distinct=True),
+        categories=Count("category", distinct=True),
+        cities=Count("entries__city", distinct=True),
+        provinces=Count("entries__city__province", distinct=True),
+        entries=Count("entries", distinct=True),
+        metrics=Count("entries__metrics", distinct=True),
+    )
+    totals["case_reports"] = CaseReport.objects.published().count()
+    return totals
+
+
+def category_city_matrix() -> dict:
+    """Practice counts by category (rows) and reporting city (columns), for the home page.
+
+    Returns {"cities": [City, …], "rows": [{"category": Category, "total": int,
+    "url": str, "cells": [{"city": City, "count": int, "url": str | None}, …]}, …]}.
+    Each url opens /practices/ filtered accordingly (None for an empty cell).
+    Three queries.
+    """
+    list_url = reverse("practices:practice-list")
+    published = Practice.objects.published()
+    pairs = (
+        PracticeEntry.objects.filter(practice__in=published.values("pk"))
+        .values("practice__category_id", "city_id").annotate(n=Count("practice", distinct=True)).order_by()
+    )
+    counts = {(row["practice__category_id"], row["city_id"]): row["n"] for row in pairs}
+    totals = dict(published.order_by().values_list("category_id").annotate(n=Count("pk")))
+    city_ids = {city_id for _, city_id in counts}
+    cities = list(City.objects.filter(pk__in=city_ids).select_related("province").order_by("province__adcode", "adcode"))
+    rows = []
+    for category in Category.objects.order_by("number"):
+        cells = []
+        for city in cities:
+            count = counts.get((category.pk, city.pk), 0)
+            url = f"{list_url}?{urlencode({'category': category.slug, 'city': city.slug})}" if count else None
+            cells.append({"city": city, "count": count, "url": url})
+        rows.append({
+            "category": category, "total": totals.get(category.pk, 0), "cells": cells,
+            "url": f"{list_url}?{urlencode({'category': category.slug})}",
+        })
+    return {"cities": cities, "rows": rows}
+
+
+def case_report_latest(*, limit: int = 5) -> list[CaseReport]:
+    """The most recently published case reports, newest first, province loaded. One query."""
+    return list(
+        CaseReport.objects.published().select_related("province").defer("body", "source_spans")
+        .order_by("-published_at", "-pk")[:limit]
+    )
+
+
+def practice_detail(*, number: int) -> Practice:
+    """One published practice for its page; raises Practice.DoesNotExist.
+
+    Loaded: category, source (without its raw text), entries in source order
+    with city and province, and each entry's metrics in position order
+    (``entry.metrics.all()``). Three queries.
+    """
+    return (
+        Practice.objects.published().select_related("category", "source").defer("source__raw_text")
+        .prefetch_related(Prefetch(
+            "entries",
+            queryset=PracticeEntry.objects.select_related("city__province").order_by("position").prefetch_related(
+                Prefetch("metrics", queryset=Metric.objects.order_by("position"))
+            ),
+        ))
+        .get(number=number)
+    )
+
+
+def practice_neighbours(*, practice: Practice) -> tuple[Practice | None, Practice | None]:
+    """(previous, next) published practices by number, or None at either end. Two queries."""
+    published = Practice.objects.published().only("number", "name")
+    previous = published.filter(number__lt=practice.number).order_by("-number").first()
+    following = published.filter(number__gt=practice.number).order_by("number").first()
+    return previous, following
+
+
+def practice_case_reports(*, practice: Practice) -> list[RelatedPractice]:
+    """Links to the published case reports related to ``practice``: confirmed first, then by score.
+
+    Rejected links (confirmed=False) are left out. Each link has its
+    case_report and the report's province loaded. One query.
+    """
+    return list(
+        RelatedPractice.objects.filter(practice=practice, case_report__status="published")
+        .filter(Q(confirmed=True) | Q(confirmed__isnull=True))
+        .select_related("case_report__province").defer("case_report__body", "case_report__source_spans")
+        .order_by(F("confirmed").desc(nulls_last=True), "-score", "case_report__pk")
+    )

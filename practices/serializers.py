@@ -1,0 +1,233 @@
+"""Read-only serializers of the JSON API (/api/…).
+
+Shapes are a public contract; every nested place or category has the same
+small shape wherever it appears:
+
+* category: ``{number, name, slug}``
+* city: ``{name, slug, province}`` (``province`` is the province's name)
+* province: ``{name, slug}``
+
+Serializers never query on their own: the viewsets hand them querysets with
+everything they read already joined or prefetched (see ``api.py``), so a page
+costs a fixed number of queries whatever its size.
+"""
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from .models import CaseReport, Category, City, Metric, Practice, PracticeEntry, Province, SourceDocument
+
+
+def absolute_url(instance, context: dict) -> str:
+    """The absolute URL of ``instance``'s public HTML page (relative without a request)."""
+    path = instance.get_absolute_url()
+    request = context.get("request")
+    return request.build_absolute_uri(path) if request is not None else path
+
+
+class AbsoluteUrlField(serializers.ReadOnlyField):
+    """The absolute URL of the record's public HTML page (``get_absolute_url``)."""
+
+    def __init__(self, **kwargs):
+        kwargs["source"] = "*"
+        super().__init__(**kwargs)
+
+    def to_representation(self, value):
+        return absolute_url(value, self.context)
+
+
+# drf-spectacular cannot infer the type of a ReadOnlyField on "*".
+AbsoluteUrlField = extend_schema_field({"type": "string", "format": "uri"})(AbsoluteUrlField)
+
+
+class CategoryRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Category
+        fields = ["number", "name", "slug"]
+
+
+class ProvinceRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Province
+        fields = ["name", "slug"]
+
+
+class CityRefSerializer(serializers.ModelSerializer):
+    province = serializers.CharField(source="province.name", read_only=True)
+
+    class Meta:
+        model = City
+        fields = ["name", "slug", "province"]
+
+
+class PracticeRefSerializer(serializers.ModelSerializer):
+    url = AbsoluteUrlField()
+
+    class Meta:
+        model = Practice
+        fields = ["number", "name", "url"]
+
+
+class CaseReportRefSerializer(serializers.ModelSerializer):
+    id = serializers.IntegerField(source="pk", read_only=True)
+    url = AbsoluteUrlField()
+
+    class Meta:
+        model = CaseReport
+        fields = ["id", "title", "url"]
+
+
+class SourceSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = SourceDocument
+        fields = ["filename", "title", "kind", "publisher", "date"]
+
+
+# -- metrics -----------------------------------------------------------------
+METRIC_VALUE_FIELDS = [
+    "raw", "value", "high", "unit", "normalized_value", "normalized_high", "normalized_unit",
+    "kind", "qualifier", "label", "as_of", "as_of_year", "as_of_month", "sentence", "verified",
+]
+
+
+class EntryMetricSerializer(serializers.ModelSerializer):
+    """A metric inside a practice: which city reported it, and the value."""
+
+    id = serializers.IntegerField(source="pk", read_only=True)
+    city = CityRefSerializer(source="entry.city", read_only=True)
+
+    class Meta:
+        model = Metric
+        fields = ["id", "city", *METRIC_VALUE_FIELDS]
+
+
+class CaseReportMetricSerializer(serializers.ModelSerializer):
+    id = serializers.IntegerField(source="pk", read_only=True)
+
+    class Meta:
+        model = Metric
+        fields = ["id", *METRIC_VALUE_FIELDS]
+
+
+class MetricSerializer(serializers.ModelSerializer):
+    """/api/metrics/: a practice metric with the practice and city it belongs to."""
+
+    id = serializers.IntegerField(source="pk", read_only=True)
+    practice = PracticeRefSerializer(source="entry.practice", read_only=True)
+    category = CategoryRefSerializer(source="entry.practice.category", read_only=True)
+    city = CityRefSerializer(source="entry.city", read_only=True)
+
+    class Meta:
+        model = Metric
+        fields = ["id", "practice", "category", "city", *METRIC_VALUE_FIELDS]
+
+
+# -- practices ---------------------------------------------------------------
+class EntrySerializer(serializers.ModelSerializer):
+    city = CityRefSerializer(read_only=True)
+
+    class Meta:
+        model = PracticeEntry
+        fields = ["city", "text"]
+
+
+class PracticeSerializer(serializers.ModelSerializer):
+    """List item: ``{number, name, category, cities, url}``; cities in source order."""
+
+    category = CategoryRefSerializer(read_only=True)
+    cities = serializers.SerializerMethodField()
+    url = AbsoluteUrlField()
+
+    class Meta:
+        model = Practice
+        fields = ["number", "name", "category", "cities", "url"]
+
+    @extend_schema_field(CityRefSerializer(many=True))
+    def get_cities(self, practice: Practice) -> list[dict]:
+        # ``entries`` is prefetched in position order (with_cities()).
+        return CityRefSerializer([entry.city for entry in practice.entries.all()], many=True).data
+
+
+class PracticeDetailSerializer(PracticeSerializer):
+    """Detail: the list shape plus ``entries`` [{city, text}] and ``metrics``."""
+
+    entries = EntrySerializer(many=True, read_only=True)
+    metrics = serializers.SerializerMethodField()
+
+    class Meta(PracticeSerializer.Meta):
+        fields = [*PracticeSerializer.Meta.fields, "entries", "metrics"]
+
+    @extend_schema_field(EntryMetricSerializer(many=True))
+    def get_metrics(self, practice: Practice) -> list[dict]:
+        # Metrics are prefetched per entry; flattening keeps source order.
+        metrics = [metric for entry in practice.entries.all() for metric in entry.metrics.all()]
+        return EntryMetricSerializer(metrics, many=True).data
+
+
+# -- places and categories ---------------------------------------------------
+class CategorySerializer(CategoryRefSerializer):
+    practice_count = serializers.IntegerField(read_only=True)
+    url = AbsoluteUrlField()
+
+    class Meta(CategoryRefSerializer.Meta):
+        fields = [*CategoryRefSerializer.Meta.fields, "practice_count", "url"]
+
+
+class ProvinceSerializer(ProvinceRefSerializer):
+    cities = serializers.SerializerMethodField()
+    url = AbsoluteUrlField()
+
+    class Meta(ProvinceRefSerializer.Meta):
+        fields = [*ProvinceRefSerializer.Meta.fields, "pinyin", "adcode", "cities", "url"]
+
+    @extend_schema_field(CityRefSerializer(many=True))
+    def get_cities(self, province: Province) -> list[dict]:
+        # The province is the same for every city: no need to join it again.
+        return [{"name": city.name, "slug": city.slug, "province": province.name} for city in province.cities.all()]
+
+
+class CitySerializer(CityRefSerializer):
+    province_slug = serializers.CharField(source="province.slug", read_only=True)
+    practice_count = serializers.IntegerField(read_only=True)
+    url = AbsoluteUrlField()
+
+    class Meta(CityRefSerializer.Meta):
+        fields = [*CityRefSerializer.Meta.fields, "province_slug", "pinyin", "adcode", "level",
+                  "practice_count", "url"]
+
+
+# -- case reports ------------------------------------------------------------
+class CaseReportSerializer(serializers.ModelSerializer):
+    id = serializers.IntegerField(source="pk", read_only=True)
+    province = ProvinceRefSerializer(read_only=True)
+    cities = CityRefSerializer(many=True, read_only=True)
+    categories = CategoryRefSerializer(many=True, read_only=True)
+    source = SourceSerializer(read_only=True)
+    url = AbsoluteUrlField()
+
+    class Meta:
+        model = CaseReport
+        fields = ["id", "title", "subtitle", "kicker", "byline", "province", "cities", "categories",
+                  "source", "published_at", "url"]
+
+
+class RelatedPracticeSerializer(serializers.Serializer):
+    number = serializers.IntegerField(source="practice.number")
+    name = serializers.CharField(source="practice.name")
+    score = serializers.DecimalField(max_digits=5, decimal_places=4)
+    confirmed = serializers.BooleanField(allow_null=True)
+    url = serializers.SerializerMethodField()
+
+    def get_url(self, link) -> str:
+        return absolute_url(link.practice, self.context)
+
+
+class CaseReportDetailSerializer(CaseReportSerializer):
+    """Detail: the list shape plus ``body``, ``related_practices`` and ``metrics``."""
+
+    related_practices = RelatedPracticeSerializer(source="public_practice_links", many=True, read_only=True)
+    metrics = CaseReportMetricSerializer(many=True, read_only=True)
+
+    class Meta(CaseReportSerializer.Meta):
+        fields = [*CaseReportSerializer.Meta.fields, "body", "source_spans", "related_practices", "metrics"]

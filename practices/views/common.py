@@ -1,0 +1,95 @@
+"""Helpers the public views share: forgiving pagination and query-string links."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
+from django.http import HttpRequest, QueryDict
+from django.utils.translation import gettext as _
+
+from .. import selectors
+
+PER_PAGE_CHOICES = (10, 20, 50, 100)
+DEFAULT_PER_PAGE = 20
+
+
+@dataclass
+class Listing:
+    """One page of a list, with the notices about parameters that had to be corrected."""
+
+    page: Page
+    per_page: int
+    notices: list[str] = field(default_factory=list)
+
+
+def paginate(request: HttpRequest, queryset: QuerySet, *, default_per_page: int = DEFAULT_PER_PAGE) -> Listing:
+    """The requested page of ``queryset``; never raises on a bad ``page`` or ``per_page``.
+
+    A malformed page number shows the first page and a page past the end the
+    last one, each with a notice: a shared link that has gone stale still
+    lands somewhere useful. Two queries (count and rows).
+    """
+    notices: list[str] = []
+    per_page_text = request.GET.get("per_page", "")
+    per_page = default_per_page
+    if per_page_text:
+        if per_page_text.isdigit() and int(per_page_text) in PER_PAGE_CHOICES:
+            per_page = int(per_page_text)
+        else:
+            notices.append(_("每页条数只能是 %(choices)s，已按每页 %(per_page)s 条显示。") % {
+                "choices": "、".join(str(choice) for choice in PER_PAGE_CHOICES), "per_page": per_page,
+            })
+    paginator = Paginator(queryset, per_page)
+    page_text = request.GET.get("page", "")
+    number = 1
+    if page_text:
+        if page_text.isdigit() and len(page_text) < 10 and int(page_text) >= 1:
+            number = int(page_text)
+        else:
+            notices.append(_("页码“%(page)s”无效，已显示第 1 页。") % {"page": page_text})
+    if number > paginator.num_pages:
+        notices.append(_("没有第 %(page)s 页，已显示最后一页（第 %(last)s 页）。") % {
+            "page": number, "last": paginator.num_pages,
+        })
+        number = paginator.num_pages
+    return Listing(page=paginator.page(number), per_page=per_page, notices=notices)
+
+
+def clean_params(params: QueryDict, invalid: set[str]) -> QueryDict:
+    """``params`` without the keys whose values were rejected, so links built from it work again."""
+    cleaned = params.copy()
+    for name in invalid:
+        cleaned.pop(name, None)
+    return cleaned
+
+
+def export_links(params: QueryDict, *, kind: str = "practices") -> list[dict]:
+    """[{"format", "url"}, …]: the colleague's exports (/<kind>/export.<fmt>) with the current filters."""
+    query = params.copy()
+    for name in ("page", "per_page"):
+        query.pop(name, None)
+    encoded = query.urlencode()
+    return [
+        {"format": fmt.upper(), "url": f"/{kind}/export.{fmt}" + (f"?{encoded}" if encoded else "")}
+        for fmt in ("csv", "xlsx", "json")
+    ]
+
+
+def page_links(params: QueryDict, page: Page) -> dict:
+    """{"first", "previous", "next", "last"} URLs (None where there is none) keeping every other parameter."""
+    def link(number: int) -> str:
+        query = params.copy()
+        query["page"] = str(number)
+        return f"?{query.urlencode()}"
+
+    paginator = page.paginator
+    return {
+        "first": link(1) if page.number > 1 else None,
+        "previous": link(page.previous_page_number()) if page.has_previous() else None,
+        "next": link(page.next_page_number()) if page.has_next() else None,
+        "last": link(paginator.num_pages) if page.number < paginator.num_pages else None,
+    }
+
+
+query_url = selectors.query_url

@@ -1,0 +1,72 @@
+"""Home, the practice list, one practice and its city comparison."""
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+from .. import selectors
+from ..filters import PracticeFilterSet
+from ..models import Practice
+from .common import clean_params, export_links, page_links, paginate
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "practices/home.html", {
+        "totals": selectors.catalogue_totals(),
+        "matrix": selectors.category_city_matrix(),
+        "latest_reports": selectors.case_report_latest(limit=5),
+    })
+
+
+def practice_list(request: HttpRequest) -> HttpResponse:
+    filterset = PracticeFilterSet(request.GET)
+    listing = paginate(request, filterset.qs)
+    # Links built from the page must not carry the rejected values along.
+    params = clean_params(request.GET, set(filterset.form.errors))
+    rows = selectors.practice_list_page_rows(practices=listing.page.object_list)
+    listing.page.object_list = list(rows)
+    return render(request, "practices/practice_list.html", {
+        "filterset": filterset,
+        "listing": listing,
+        "page_links": page_links(request.GET, listing.page),
+        "facets": selectors.practice_facets(filterset=filterset, params=params, path=request.path),
+        "description": selectors.practice_filter_description(filterset=filterset, count=listing.page.paginator.count),
+        "errors": filterset.error_messages(),
+        "sort_key": filterset.sort_key,
+        "params": params,
+        "exports": export_links(params),
+    })
+
+
+def _practice_or_404(number: int) -> Practice:
+    try:
+        return selectors.practice_detail(number=number)
+    except Practice.DoesNotExist as exc:
+        raise Http404(_("没有这个典型做法")) from exc
+
+
+def practice_detail(request: HttpRequest, number: int) -> HttpResponse:
+    practice = _practice_or_404(number)
+    previous, following = selectors.practice_neighbours(practice=practice)
+    return render(request, "practices/practice_detail.html", {
+        "practice": practice,
+        "previous": previous,
+        "next": following,
+        "related": selectors.practice_case_reports(practice=practice),
+        "has_metrics": any(entry.metrics.all() for entry in practice.entries.all()),
+    })
+
+
+def practice_compare(request: HttpRequest, number: int) -> HttpResponse:
+    practice = _practice_or_404(number)
+    unit = request.GET.get("unit") or None
+    comparison = selectors.practice_comparison(practice=practice, unit=unit)
+    notices = []
+    if not comparison["unit_found"]:
+        notices.append(_("这个做法没有以“%(unit)s”为单位的指标，已改为显示“%(shown)s”。") % {
+            "unit": unit, "shown": comparison["unit"] or "—",
+        })
+    return render(request, "practices/practice_compare.html", {
+        "practice": practice, "comparison": comparison, "notices": notices,
+    })

@@ -1,0 +1,67 @@
+"""Case reports, the metrics explorer and the about/data page."""
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+from .. import selectors
+from ..filters import CaseReportFilterSet, MetricFilterSet
+from ..models import CaseReport
+from .common import clean_params, export_links, page_links, paginate
+
+
+def case_report_list(request: HttpRequest) -> HttpResponse:
+    filterset = CaseReportFilterSet(request.GET)
+    listing = paginate(request, filterset.qs)
+    params = clean_params(request.GET, set(filterset.form.errors))
+    listing.page.object_list = list(selectors.case_report_list_rows(reports=listing.page.object_list))
+    return render(request, "practices/case_report_list.html", {
+        "filterset": filterset,
+        "listing": listing,
+        "page_links": page_links(request.GET, listing.page),
+        "facets": selectors.case_report_facets(filterset=filterset, params=params, path=request.path),
+        "description": selectors.case_report_filter_description(
+            filterset=filterset, count=listing.page.paginator.count,
+        ),
+        "errors": filterset.error_messages(),
+        "params": params,
+    })
+
+
+def case_report_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        report = selectors.case_report_detail(pk=pk)
+    except CaseReport.DoesNotExist as exc:
+        raise Http404(_("没有这篇案例报道")) from exc
+    return render(request, "practices/case_report_detail.html", {
+        "report": report,
+        "paragraphs": selectors.case_report_paragraphs(report=report),
+        "related": selectors.case_report_related_practices(report=report),
+    })
+
+
+def metric_list(request: HttpRequest) -> HttpResponse:
+    filterset = MetricFilterSet(request.GET)
+    listing = paginate(request, filterset.qs, default_per_page=50)
+    params = clean_params(request.GET, set(filterset.form.errors))
+    listing.page.object_list = list(selectors.metric_list_rows(metrics=listing.page.object_list))
+    return render(request, "practices/metric_list.html", {
+        "filterset": filterset,
+        "listing": listing,
+        "page_links": page_links(request.GET, listing.page),
+        "units": selectors.metric_unit_facets(filterset=filterset, params=params, path=request.path),
+        "conditions": selectors.filter_conditions(filterset.selected()),
+        "errors": filterset.error_messages(),
+        "sort_key": filterset.sort_key,
+        "params": params,
+        "exports": export_links(params, kind="metrics"),
+    })
+
+
+def about(request: HttpRequest) -> HttpResponse:
+    return render(request, "practices/about.html", {
+        "sources": selectors.source_list(),
+        "totals": selectors.catalogue_totals(),
+        "exports": export_links(request.GET.copy() if False else clean_params(request.GET, set(request.GET))),
+    })
