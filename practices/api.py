@@ -33,6 +33,58 @@ class CataloguePagination(PageNumberPagination):
     max_page_size = MAX_PAGE_SIZE
 
 
+FACET_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "value": {"type": "string"}, "label": {"type": "string"}, "count": {"type": "integer"},
+        "selected": {"type": "boolean"}, "toggle_url": {"type": "string", "format": "uri"},
+    },
+}
+
+
+class FacetedPagination(CataloguePagination):
+    """The paginated shape plus ``description`` (the filters in one sentence) and ``facets``.
+
+    The viewset adds both after paginating (see ``FacetedListMixin``); this
+    class only documents them in the schema.
+    """
+
+    def get_paginated_response_schema(self, schema):
+        response = super().get_paginated_response_schema(schema)
+        response["properties"]["description"] = {"type": "string", "example": "全部典型做法，共 72 项"}
+        response["properties"]["facets"] = {
+            "type": "object", "additionalProperties": {"type": "array", "items": FACET_SCHEMA},
+        }
+        return response
+
+
+class FacetedListMixin:
+    """Adds ``description`` and ``facets`` (the pages' own selectors) to the list response.
+
+    ``facets(filterset, params, path)`` returns {param: [facet, …]};
+    ``describe(filterset, count)`` returns a sentence or "".
+    """
+
+    pagination_class = FacetedPagination
+
+    def facets(self, filterset, params, path) -> dict[str, list[dict]]:
+        raise NotImplementedError
+
+    def describe(self, filterset, count: int) -> str:
+        return ""
+
+    def list(self, request, *args, **kwargs):
+        response = super().list(request, *args, **kwargs)
+        facets = self.facets(self.filterset, request.query_params, request.path)
+        for items in facets.values():
+            for item in items:
+                # Absolute like next/previous, so a client can follow it as is.
+                item["toggle_url"] = request.build_absolute_uri(item["toggle_url"])
+        response.data["description"] = self.describe(self.filterset, response.data["count"])
+        response.data["facets"] = facets
+        return response
+
+
 class SharedFilterBackend(DjangoFilterBackend):
     """django-filter's backend, keeping the FilterSet on the view for facets.
 
@@ -65,11 +117,17 @@ class ReadOnlyViewSet(viewsets.ReadOnlyModelViewSet):
     list=extend_schema(summary="已发布的典型做法（可筛选）"),
     retrieve=extend_schema(summary="一个典型做法：城市段落和量化指标"),
 )
-class PracticeViewSet(ReadOnlyViewSet):
+class PracticeViewSet(FacetedListMixin, ReadOnlyViewSet):
     """Published practices; filters as on /practices/ (category, city, province, has_metrics, q, sort)."""
 
     lookup_field = "number"
     filterset_class = filters.PracticeFilterSet
+
+    def facets(self, filterset, params, path):
+        return selectors.practice_facets(filterset=filterset, params=params, path=path)
+
+    def describe(self, filterset, count):
+        return selectors.practice_filter_description(filterset=filterset, count=count)
 
     def get_queryset(self) -> QuerySet[Practice]:
         queryset = selectors.practice_published_list()
@@ -146,10 +204,16 @@ class CityViewSet(ReadOnlyViewSet):
     list=extend_schema(summary="已发布的案例报道（可筛选）"),
     retrieve=extend_schema(summary="一篇案例报道：正文、相关典型做法和指标"),
 )
-class CaseReportViewSet(ReadOnlyViewSet):
+class CaseReportViewSet(FacetedListMixin, ReadOnlyViewSet):
     """Published case reports; filters as on /case-reports/ (province, city, category, q)."""
 
     filterset_class = filters.CaseReportFilterSet
+
+    def facets(self, filterset, params, path):
+        return selectors.case_report_facets(filterset=filterset, params=params, path=path)
+
+    def describe(self, filterset, count):
+        return selectors.case_report_filter_description(filterset=filterset, count=count)
 
     def get_queryset(self) -> QuerySet[CaseReport]:
         queryset = CaseReport.objects.published().select_related("province", "source").prefetch_related(
@@ -178,11 +242,14 @@ class CaseReportViewSet(ReadOnlyViewSet):
     list=extend_schema(summary="典型做法的量化指标（可筛选）"),
     retrieve=extend_schema(summary="一个指标"),
 )
-class MetricViewSet(ReadOnlyViewSet):
+class MetricViewSet(FacetedListMixin, ReadOnlyViewSet):
     """Metrics extracted from published practices; filters as on /metrics/."""
 
     serializer_class = serializers.MetricSerializer
     filterset_class = filters.MetricFilterSet
+
+    def facets(self, filterset, params, path):
+        return {"unit": selectors.metric_unit_facets(filterset=filterset, params=params, path=path)}
 
     def get_queryset(self) -> QuerySet[Metric]:
         return Metric.objects.published().select_related(

@@ -172,6 +172,10 @@ class NameForeignKeyWidget(widgets.ForeignKeyWidget):
         except (ObjectDoesNotExist, MultipleObjectsReturned, ValueError, TypeError) as exc:
             raise ValueError(f"未知{self.label}：{value}") from exc
 
+    def render(self, value, obj=None, **kwargs):
+        rendered = super().render(value, obj, **kwargs)
+        return "" if rendered is None else str(rendered)
+
 
 class CityListWidget(widgets.ManyToManyWidget):
     """Cities by name, ";"-separated, order kept; "名称（省份）" for homonyms. Unknown names are errors."""
@@ -330,15 +334,25 @@ def resolve_city(label: str) -> City:
     return found[0]
 
 
-def city_label(city: City) -> str:
-    if City.objects.filter(name=city.name).exclude(pk=city.pk).exists():
-        return f"{city.name}（{city.province.name}）"
-    return city.name
+def homonym_names() -> frozenset[str]:
+    """City names used in more than one province (written "名称（省份）")."""
+    return frozenset(
+        City.objects.order_by().values("name").annotate(n=models.Count("pk")).filter(n__gt=1)
+        .values_list("name", flat=True)
+    )
 
 
-def render_entries(pairs) -> str:
+def city_label(city: City, homonyms: frozenset[str] | None = None) -> str:
+    """"青岛市", or "台州市（浙江省）" when another province has a city of the same name."""
+    if homonyms is None:
+        homonyms = homonym_names()
+    return f"{city.name}（{city.province.name}）" if city.name in homonyms else city.name
+
+
+def render_entries(pairs, homonyms: frozenset[str] | None = None) -> str:
     """[(City, text), …] -> "【青岛市】…\n【江阴市】…"."""
-    return "\n".join(ENTRY_MARKER.format(city_label(city)) + text for city, text in pairs)
+    homonyms = homonym_names() if homonyms is None else homonyms
+    return "\n".join(ENTRY_MARKER.format(city_label(city, homonyms)) + text for city, text in pairs)
 
 
 def parse_entries(value: str, labels: list[str]) -> list[str]:
@@ -388,7 +402,14 @@ class CatalogueResource(resources.ModelResource):
         self.published_only = published_only
         self.user = user
         self._seen_keys: dict[tuple, int] = {}
+        self._homonyms: frozenset[str] | None = None
         super().__init__(**kwargs)
+
+    def homonyms(self) -> frozenset[str]:
+        """homonym_names(), computed once per Resource (one query per export, not per row)."""
+        if self._homonyms is None:
+            self._homonyms = homonym_names()
+        return self._homonyms
 
     # ---- export
     def filter_export(self, queryset, **kwargs):
@@ -547,15 +568,16 @@ class _EntriesField(fields.Field):
         self.part = part
         super().__init__(attribute=None, column_name=column, widget=TextWidget())
 
-    def get_value(self, instance):
+    def get_value(self, instance, homonyms=None):
         pairs = getattr(instance, "_pending_entries", None)
         if pairs is None:
             if instance.pk is None:
                 return ""
             pairs = [(e.city, e.text) for e in _entries_of(instance)]
+        homonyms = homonym_names() if homonyms is None else homonyms
         if self.part == "cities":
-            return LIST_SEPARATOR.join(city_label(city) for city, _ in pairs)
-        return render_entries(pairs)
+            return LIST_SEPARATOR.join(city_label(city, homonyms) for city, _ in pairs)
+        return render_entries(pairs, homonyms)
 
     def export(self, instance, **kwargs):
         return self.get_value(instance)
@@ -594,6 +616,12 @@ class PracticeResource(CatalogueResource):
 
     def get_queryset(self):
         return Practice.objects.with_cities()
+
+    def dehydrate_cities(self, practice):
+        return self.fields["cities"].get_value(practice, self.homonyms())
+
+    def dehydrate_entries(self, practice):
+        return self.fields["entries"].get_value(practice, self.homonyms())
 
     def published(self, queryset):
         return queryset.published()
@@ -684,6 +712,10 @@ class CaseReportResource(CatalogueResource):
 
     def published(self, queryset):
         return queryset.published()
+
+    def dehydrate_cities(self, report):
+        homonyms = self.homonyms()
+        return LIST_SEPARATOR.join(city_label(city, homonyms) for city in report.cities.all())
 
     def dehydrate_related_practices(self, report):
         """Confirmed or pending suggestions, best first (rejected ones left out); export only."""
@@ -776,11 +808,15 @@ class MetricResource(CatalogueResource):
     def get_queryset(self):
         return Metric.objects.select_related(
             "entry__practice", "entry__city__province", "case_report__source"
-        ).order_by("entry__practice__number", "entry__position", "case_report__source__filename",
-                   "case_report__position", "position")
+        ).order_by(*(models.F(name).asc(nulls_last=True) for name in (
+            "entry__practice__number", "entry__position", "case_report__source__filename", "case_report__position",
+        )), "position")
 
     def published(self, queryset):
         return queryset.published()
+
+    def dehydrate_city(self, metric):
+        return city_label(metric.entry.city, self.homonyms()) if metric.entry_id else ""
 
     def get_import_fields(self):
         return [self.fields[name] for name in self._meta.fields if name not in self.KEY_COLUMNS[:-1]]

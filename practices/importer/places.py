@@ -172,7 +172,12 @@ def find_places(text: str) -> list[Place]:
     """
     import cpca
 
-    frame = cpca.transform_text_with_addrs(text, pos_sensitive=True)
+    try:
+        frame = cpca.transform_text_with_addrs(text, pos_sensitive=True)
+    except KeyError:
+        # cpca builds an empty DataFrame without columns when the text names
+        # no place at all, then fails selecting them (found by fuzzing).
+        return []
     boundaries = _word_boundaries(text)
     found: list[tuple[int, Place]] = []
     seen: set[str] = set()

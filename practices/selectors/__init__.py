@@ -28,6 +28,7 @@ from .practices import (
     case_report_latest,
     catalogue_totals,
     category_city_matrix,
+    category_list,
     category_list_with_practices,
     practice_case_reports,
     practice_detail,
@@ -41,7 +42,7 @@ from .search import case_report_search, practice_search, search_terms
 __all__ = [
     "case_report_detail", "case_report_facets", "case_report_filter_description", "case_report_latest",
     "case_report_list_rows", "case_report_paragraphs", "case_report_related_practices", "case_report_search",
-    "catalogue_totals", "category_city_matrix", "category_list_with_practices", "category_lookup",
+    "catalogue_totals", "category_city_matrix", "category_list", "category_list_with_practices", "category_lookup",
     "category_overview", "city_lookup", "city_overview", "counts_by_category", "filter_conditions",
     "metric_list_rows", "metric_unit_facets", "place_label", "practice_case_reports", "practice_comparison",
     "practice_detail", "practice_facets", "practice_filter_description", "practice_get",

@@ -21,6 +21,11 @@ def category_list_with_practices() -> list[tuple[Category, list[Practice]]]:
     return [(category, grouped.get(category.pk, [])) for category in Category.objects.order_by("number")]
 
 
+def category_list() -> list[Category]:
+    """All categories in number order. One query."""
+    return list(Category.objects.order_by("number"))
+
+
 def practice_get(*, number: int) -> Practice:
     """One published practice with entries, cities and category; raises DoesNotExist."""
     return Practice.objects.published().with_cities().get(number=number)

@@ -29,7 +29,7 @@ def practice_list(request: HttpRequest) -> HttpResponse:
     return render(request, "practices/practice_list.html", {
         "filterset": filterset,
         "listing": listing,
-        "page_links": page_links(request.GET, listing.page),
+        "page_links": page_links(params, listing.page),
         "facets": selectors.practice_facets(filterset=filterset, params=params, path=request.path),
         "description": selectors.practice_filter_description(filterset=filterset, count=listing.page.paginator.count),
         "errors": filterset.error_messages(),
@@ -54,7 +54,7 @@ def practice_detail(request: HttpRequest, number: int) -> HttpResponse:
         "previous": previous,
         "next": following,
         "related": selectors.practice_case_reports(practice=practice),
-        "has_metrics": any(entry.metrics.all() for entry in practice.entries.all()),
+        "practice_metrics": [metric for entry in practice.entries.all() for metric in entry.metrics.all()],
     })
 
 

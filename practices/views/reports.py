@@ -1,7 +1,7 @@
 """Case reports, the metrics explorer and the about/data page."""
 from __future__ import annotations
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
@@ -19,13 +19,14 @@ def case_report_list(request: HttpRequest) -> HttpResponse:
     return render(request, "practices/case_report_list.html", {
         "filterset": filterset,
         "listing": listing,
-        "page_links": page_links(request.GET, listing.page),
+        "page_links": page_links(params, listing.page),
         "facets": selectors.case_report_facets(filterset=filterset, params=params, path=request.path),
         "description": selectors.case_report_filter_description(
             filterset=filterset, count=listing.page.paginator.count,
         ),
         "errors": filterset.error_messages(),
         "params": params,
+        "exports": export_links(params, kind="case-reports"),
     })
 
 
@@ -49,7 +50,8 @@ def metric_list(request: HttpRequest) -> HttpResponse:
     return render(request, "practices/metric_list.html", {
         "filterset": filterset,
         "listing": listing,
-        "page_links": page_links(request.GET, listing.page),
+        "page_links": page_links(params, listing.page),
+        "categories": selectors.category_list(),
         "units": selectors.metric_unit_facets(filterset=filterset, params=params, path=request.path),
         "conditions": selectors.filter_conditions(filterset.selected()),
         "errors": filterset.error_messages(),
@@ -63,5 +65,6 @@ def about(request: HttpRequest) -> HttpResponse:
     return render(request, "practices/about.html", {
         "sources": selectors.source_list(),
         "totals": selectors.catalogue_totals(),
-        "exports": export_links(request.GET.copy() if False else clean_params(request.GET, set(request.GET))),
+        "exports": {kind.replace("-", "_"): export_links(QueryDict(), kind=kind)
+                    for kind in ("practices", "case-reports", "metrics")},
     })

@@ -1,0 +1,331 @@
+"""The versioned open-data release: one deterministic zip of the published catalogue.
+
+Members (in this order):
+
+* ``catalogue.json``: the Django fixture of ``services.catalogue_export_fixture()``
+  (``manage.py export_catalogue``), published records only (see ``public_fixture``);
+* ``practices.csv``, ``practices.xlsx``, ``practices.json``: /practices/export.* unfiltered;
+* ``case-reports.csv``: /case-reports/export.csv unfiltered;
+* ``metrics.csv``: every published metric, of practices and of case reports;
+* ``codebook.json`` and ``codebook.md``: every column of every file explained;
+* ``SHA256SUMS``: ``sha256sum -c`` compatible checksums of every other member.
+
+The same data always gives the same bytes: members have fixed timestamps and
+permissions, files are built under the default language, and the default
+version is derived from the data (``<date of latest change>-<hash>``).
+"""
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import re
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.db.models import Max
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone, translation
+from django.views.decorators.http import require_GET
+
+from . import exports, resources
+from .models import CaseReport, Practice
+from .services import FIXTURE_MODELS, catalogue_export_fixture
+
+VERSION_PATTERN = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._-]{0,63}$")
+CHECKSUMS = "SHA256SUMS"
+
+
+def default_output_dir() -> Path:
+    return Path(settings.BASE_DIR) / "var" / "release"
+
+
+@dataclass(frozen=True)
+class Release:
+    """A built release: ``version``, zip ``filename`` and the zip ``data`` (bytes)."""
+
+    version: str
+    filename: str
+    data: bytes
+
+
+# -- the fixture -------------------------------------------------------------
+def public_fixture(text: str) -> str:
+    """``text`` (a natural-key fixture) without drafts, their dependants or staff user names.
+
+    Draft practices and case reports are dropped with their entries, metrics
+    and related-practice links; ``verified_by`` (a staff user name) is
+    cleared. The output is formatted exactly like Django's JSON serializer, so
+    a catalogue without drafts or verifiers gives ``text`` back unchanged.
+    """
+    objects = json.loads(text)
+    draft_practices = {
+        obj["fields"]["number"] for obj in objects
+        if obj["model"] == "practices.practice" and obj["fields"]["status"] != "published"
+    }
+    draft_reports = {
+        (obj["fields"]["source"][0], obj["fields"]["position"]) for obj in objects
+        if obj["model"] == "practices.casereport" and obj["fields"]["status"] != "published"
+    }
+
+    def is_draft(obj: dict) -> bool:
+        model, fields = obj["model"], obj["fields"]
+        if model in {"practices.practice", "practices.casereport"}:
+            return fields["status"] != "published"
+        if model == "practices.practiceentry":
+            return fields["practice"][0] in draft_practices
+        if model == "practices.relatedpractice":
+            return fields["practice"][0] in draft_practices or tuple(fields["case_report"]) in draft_reports
+        if model == "practices.metric":
+            entry, report = fields.get("entry"), fields.get("case_report")
+            return (entry is not None and entry[0] in draft_practices) or (
+                report is not None and tuple(report) in draft_reports
+            )
+        return False
+
+    kept = []
+    for obj in objects:
+        if is_draft(obj):
+            continue
+        if obj["model"] == "practices.metric" and obj["fields"].get("verified_by") is not None:
+            obj["fields"]["verified_by"] = None
+        kept.append(obj)
+    # Django's layout: "[", then each object at column 0 after ",\n", then "\n]\n".
+    dumped = [json.dumps(obj, ensure_ascii=False, indent=2, separators=(",", ": ")) for obj in kept]
+    return "[" + ",".join("\n" + item for item in dumped) + "\n]\n"
+
+
+# -- building ----------------------------------------------------------------
+def release_members() -> dict[str, bytes]:
+    """The data members, name -> bytes, in zip order (no codebook or checksums yet)."""
+    practices, _ = exports.table_for("practices")
+    case_reports, _ = exports.table_for("case-reports")
+    metric_resource = resources.MetricResource(published_only=True)
+    metrics = exports.Table(metric_resource, metric_resource.get_queryset())
+    return {
+        "catalogue.json": public_fixture(catalogue_export_fixture()).encode("utf-8"),
+        "practices.csv": b"".join(exports.csv_chunks(practices)),
+        "practices.xlsx": exports.xlsx_bytes(practices, title=exports.KINDS["practices"].sheet_title,
+                                             deterministic=True),
+        "practices.json": b"".join(exports.json_chunks(practices)),
+        "case-reports.csv": b"".join(exports.csv_chunks(case_reports)),
+        "metrics.csv": b"".join(exports.csv_chunks(metrics)),
+    }
+
+
+def data_version(members: dict[str, bytes]) -> str:
+    """``YYYY.MM.DD-<8 hex>``: the date of the latest change and a hash of the data members."""
+    digest = hashlib.sha256()
+    for name, data in members.items():
+        digest.update(name.encode() + b"\0" + hashlib.sha256(data).digest())
+    latest = [
+        model.objects.published().aggregate(latest=Max("updated"))["latest"] for model in (Practice, CaseReport)
+    ]
+    latest = [moment for moment in latest if moment is not None]
+    if not latest:
+        return f"empty-{digest.hexdigest()[:8]}"
+    return f"{timezone.localtime(max(latest)):%Y.%m.%d}-{digest.hexdigest()[:8]}"
+
+
+def sha256sums(members: dict[str, bytes]) -> bytes:
+    """``<hex>  <name>`` lines, as ``sha256sum`` writes them."""
+    return "".join(f"{hashlib.sha256(data).hexdigest()}  {name}\n" for name, data in members.items()).encode()
+
+
+def release_build(*, version: str | None = None) -> Release:
+    """Build the release zip in memory; ``version`` defaults to ``data_version``.
+
+    Raises ValueError for a version unusable in a file name.
+    """
+    if version is not None and not VERSION_PATTERN.match(version):
+        raise ValueError(f"版本号只能含字母、数字、点、下划线和连字符（最多 64 个字符）：{version!r}")
+    # One language for every build: the codebook and labels must not follow the visitor's.
+    with translation.override(settings.LANGUAGE_CODE):
+        members = release_members()
+        version = version or data_version(members)
+        book = codebook_build(version=version, members=members)
+        members["codebook.json"] = (json.dumps(book, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+        members["codebook.md"] = codebook_markdown(book).encode("utf-8")
+    members[CHECKSUMS] = sha256sums(members)
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members.items():
+            archive.writestr(exports.fixed_zipinfo(name), data)
+    return Release(version=version, filename=f"catalogue-{version}.zip", data=buffer.getvalue())
+
+
+def release_write(*, output_dir: Path | None = None, version: str | None = None) -> tuple[Release, Path]:
+    """Build and write the release into ``output_dir`` (default var/release); returns (Release, path)."""
+    built = release_build(version=version)
+    directory = Path(output_dir) if output_dir is not None else default_output_dir()
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / built.filename
+    path.write_bytes(built.data)
+    return built, path
+
+
+# -- the codebook ------------------------------------------------------------
+# Columns with no model field behind them (computed by the Resources), or whose
+# model field's name alone would mislead (a foreign key written as a number).
+COLUMN_NOTES = {
+    ("practices", "category"): "类别编号（1–7），名称见 category_name。",
+    ("practices", "category_name"): "类别名称。",
+    ("practices", "cities"): "报送城市，按来源中的段落顺序，以“;”分隔；两省同名的城市写作“名称（省份）”。",
+    ("practices", "entries"): "各城市的做法和成效原文，每个城市一段，段首为“【城市】”，顺序与 cities 相同。",
+    ("practices", "source"): "来源文件名（fixtures/sources/ 中逐字保存的文件）。",
+    ("case-reports", "source"): "来源文件名（fixtures/sources/ 中逐字保存的文件）。",
+    ("case-reports", "province"): "报道所属省份的名称。",
+    ("case-reports", "cities"): "报道涉及的城市名称，以“;”分隔。",
+    ("case-reports", "categories"): "主题类别编号（1–7），以“;”分隔。",
+    ("case-reports", "related_practices"):
+        "相关典型做法的序号，按相似度排名，以“;”分隔；不含工作人员否决的关联。",
+    ("metrics", "owner"): "指标出处：entry 为典型做法的城市段落，case_report 为案例报道。",
+    ("metrics", "practice"): "典型做法序号（owner 为 entry 时）。",
+    ("metrics", "city"): "报送城市名称（owner 为 entry 时）；两省同名的城市写作“名称（省份）”。",
+    ("metrics", "source"): "案例报道的来源文件名（owner 为 case_report 时）。",
+    ("metrics", "report_position"): "案例报道在来源文件中的顺序（owner 为 case_report 时）。",
+}
+FILE_NOTES = {
+    "practices": ("practices", "已发布的典型做法，每行一项（与 /practices/export.* 相同）。"),
+    "case-reports": ("case-reports", "已发布的案例报道，每行一篇（与 /case-reports/export.csv 相同）。"),
+    "metrics": ("metrics", "已发布的典型做法和案例报道中提取的量化指标，每行一个。"),
+}
+FORMATS = {
+    ".csv": "CSV，UTF-8 带 BOM，逗号分隔，首行为列名；以 = + - @ 开头的文本前加了单引号 '，防止被当作公式。",
+    ".xlsx": "Excel 工作簿，一张工作表，首行为列名；公式样文本同 CSV 处理。",
+    ".json": "JSON 数组，每个元素是以列名为键的对象；值与 CSV 相同，但不加单引号。",
+}
+
+
+def _field_note(model, path: str) -> str:
+    """verbose_name（+ help_text, + choices) of the model field at ``path`` ("category__name")."""
+    names = path.split("__")
+    for name in names[:-1]:
+        model = model._meta.get_field(name).related_model
+    field = model._meta.get_field(names[-1])
+    note = str(field.verbose_name)
+    if getattr(field, "help_text", ""):
+        note += f"：{field.help_text}"
+    if getattr(field, "choices", None):
+        note += "（取值：" + "、".join(f"{code} = {label}" for code, label in field.choices) + "）"
+    return note + ("" if note.endswith("。") else "。")
+
+
+def _column_notes(kind: str, resource_class) -> list[dict]:
+    resource = resource_class(published_only=True)
+    columns = []
+    for field in resource.get_export_fields():
+        note = COLUMN_NOTES.get((kind, field.column_name))
+        if note is None and field.attribute:
+            note = _field_note(resource._meta.model, field.attribute)
+        columns.append({"name": field.column_name, "description": note or ""})
+    return columns
+
+
+def _fixture_models(members: dict[str, bytes]) -> list[dict]:
+    counts: dict[str, int] = {}
+    for obj in json.loads(members["catalogue.json"]):
+        counts[obj["model"]] = counts.get(obj["model"], 0) + 1
+    described = []
+    for model, _ordering in FIXTURE_MODELS:
+        fields = []
+        for field in model._meta.get_fields():
+            if field.auto_created or not (field.concrete or field.many_to_many) or field.primary_key:
+                continue
+            if field.many_to_many and not field.remote_field.through._meta.auto_created:
+                continue  # serialized as its own model (the through table)
+            note = _field_note(model, field.name)
+            if field.is_relation:
+                note += f" 值为 {field.related_model._meta.label_lower} 的自然键。"
+            fields.append({"name": field.name, "type": field.get_internal_type(), "description": note})
+        described.append({"model": model._meta.label_lower, "description": str(model._meta.verbose_name),
+                          "records": counts.get(model._meta.label_lower, 0), "fields": fields})
+    return described
+
+
+def _row_count(name: str, data: bytes) -> int:
+    if name.endswith(".json"):
+        return len(json.loads(data))
+    if name.endswith(".csv"):
+        return sum(1 for _ in csv.reader(io.StringIO(data.decode("utf-8-sig")))) - 1
+    return -1
+
+
+def codebook_build(*, version: str, members: dict[str, bytes]) -> dict:
+    """The codebook as plain data: ``{"title", "version", "files": [{"name", "format",
+    "description", "records", "columns" | "models"}, …]}``."""
+    kinds = {kind.name: kind for kind in exports.KINDS.values()}
+    kinds_for_release = {"practices": kinds["practices"].resource_class,
+                         "case-reports": kinds["case-reports"].resource_class,
+                         "metrics": kinds["metrics"].resource_class}
+    files = [{
+        "name": "catalogue.json",
+        "format": "Django JSON fixture（自然键，无自增 id），可用 manage.py loaddata 载入空数据库。",
+        "description": "整个已发布目录，与 manage.py export_catalogue 的格式相同（不含草稿和核实人账号）。",
+        "records": len(json.loads(members["catalogue.json"])),
+        "models": _fixture_models(members),
+    }]
+    for name, data in members.items():
+        stem, dot, ext = name.rpartition(".")
+        if stem not in FILE_NOTES:
+            continue
+        files.append({
+            "name": name, "format": FORMATS["." + ext], "description": FILE_NOTES[stem][1],
+            "records": _row_count(name, data) if ext != "xlsx" else _row_count(f"{stem}.csv", members[f"{stem}.csv"]),
+            "columns": _column_notes(stem, kinds_for_release[stem]),
+        })
+    files.append({"name": "codebook.json / codebook.md", "format": "JSON / Markdown",
+                  "description": "本说明：每个文件的格式和每一列的含义。", "records": None, "columns": []})
+    files.append({
+        "name": CHECKSUMS, "format": "文本，每行“SHA-256  文件名”，可用 sha256sum -c SHA256SUMS 校验。",
+        "description": "除本文件外每个成员文件的 SHA-256 校验和。", "records": len(members) + 2,
+        "columns": [{"name": "sha256", "description": "文件内容的 SHA-256（64 位十六进制）。"},
+                    {"name": "name", "description": "压缩包内的文件名。"}],
+    })
+    return {"title": "支持民营企业改革发展的典型做法：开放数据", "version": version, "files": files}
+
+
+def codebook_markdown(book: dict) -> str:
+    """The codebook as Markdown (a heading and a column table per file)."""
+    def cell(text) -> str:
+        return str(text).replace("|", "\\|").replace("\n", " ")
+
+    lines = [f"# {book['title']}", "", f"版本：{book['version']}", ""]
+    for entry in book["files"]:
+        lines += [f"## {entry['name']}", "", entry["description"], "", f"格式：{entry['format']}", ""]
+        if entry.get("records") is not None:
+            lines += [f"记录数：{entry['records']}", ""]
+        if entry.get("columns"):
+            lines += ["| 列 | 说明 |", "|---|---|"]
+            lines += [f"| `{column['name']}` | {cell(column['description'])} |" for column in entry["columns"]]
+            lines.append("")
+        for model in entry.get("models", []):
+            lines += [f"### {model['model']}（{model['description']}，{model['records']} 条）", "",
+                      "| 字段 | 类型 | 说明 |", "|---|---|---|"]
+            lines += [f"| `{field['name']}` | {field['type']} | {cell(field['description'])} |"
+                      for field in model["fields"]]
+            lines.append("")
+    return "\n".join(lines)
+
+
+# -- the download ------------------------------------------------------------
+@require_GET
+def release_download(request: HttpRequest) -> HttpResponse:
+    """/data/release.zip: the release of the current data, built in memory, versioned file name.
+
+    The ETag is the version (it changes with the data), so a client re-fetching
+    an unchanged release gets a 304.
+    """
+    built = release_build()
+    etag = f'"{built.version}"'
+    if etag in request.headers.get("If-None-Match", ""):
+        response = HttpResponse(status=304)
+    else:
+        response = HttpResponse(built.data, content_type="application/zip")
+        response["Content-Disposition"] = f'attachment; filename="{built.filename}"'
+    response["ETag"] = etag
+    return response
