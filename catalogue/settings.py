@@ -3,8 +3,8 @@
 Everything that differs between machines comes from the environment
 (cookiecutter-django style); see ``.env.example`` for the full list.
 """
-from pathlib import Path
 import os
+from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -141,6 +141,11 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Policy-practice catalogue API",
     "DESCRIPTION": "Read-only open data: typical practices supporting private enterprise.",
     "VERSION": "1.0.0",
+    # Two models have a "kind" choice set: name their enums instead of hashing them.
+    "ENUM_NAME_OVERRIDES": {
+        "MetricKindEnum": "practices.models.Metric.Kind",
+        "SourceKindEnum": "practices.models.SourceDocument.Kind",
+    },
 }
 
 # The import confirm step must survive several worker processes: keep the
@@ -148,6 +153,9 @@ SPECTACULAR_SETTINGS = {
 IMPORT_EXPORT_TMP_STORAGE_CLASS = "import_export.tmp_storages.CacheStorage"
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
+# Import and export need their own permissions (import_<model>, export_<model>; see the 编辑/审核 roles).
+IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "import"
+IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "export"
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",

@@ -112,6 +112,20 @@ class ReadOnlyViewSet(viewsets.ReadOnlyModelViewSet):
     pagination_class = CataloguePagination
     filterset = None
 
+    def lookup_value(self) -> str:
+        """The identifier from the URL; 404 for one no record can have.
+
+        PostgreSQL refuses NUL in a text parameter (an error, not "no match").
+        """
+        value = self.kwargs[self.lookup_url_kwarg or self.lookup_field]
+        if "\x00" in value:
+            raise Http404("无效的标识符")
+        return value
+
+    def get_object(self):
+        self.lookup_value()
+        return super().get_object()
+
 
 @extend_schema_view(
     list=extend_schema(summary="已发布的典型做法（可筛选）"),
@@ -163,7 +177,7 @@ class CategoryViewSet(ReadOnlyViewSet):
         ).order_by("number")
 
     def get_object(self) -> Category:
-        key = self.kwargs[self.lookup_url_kwarg]
+        key = self.lookup_value()
         lookup = {"number": int(key)} if key.isascii() and key.isdigit() else {"slug": key}
         try:
             obj = self.get_queryset().get(**lookup)

@@ -6,3 +6,9 @@ class PracticesConfig(AppConfig):
     name = "practices"
     verbose_name = _("典型做法目录")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # Keep the full-text search words current on every save (practices/search.py).
+        from .search import connect_signals
+
+        connect_signals()

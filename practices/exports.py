@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 import tablib
 from django.http import FileResponse, HttpRequest, HttpResponseBase, JsonResponse, StreamingHttpResponse
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from . import filters, resources
 
@@ -176,7 +176,7 @@ def fixed_zipinfo(name: str) -> zipfile.ZipInfo:
 
 
 # -- views -------------------------------------------------------------------
-@require_GET
+@require_safe
 def export(request: HttpRequest, kind: str, fmt: str) -> HttpResponseBase:
     """The filtered list ``kind`` as ``fmt`` (csv, xlsx, json); 400 JSON naming bad filter values."""
     table, errors = table_for(kind, request.GET)

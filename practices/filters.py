@@ -78,7 +78,7 @@ class PublishedFilterSet(django_filters.FilterSet):
         model = self._meta.model
         if queryset is None:
             queryset = model._default_manager.all()
-        super().__init__(data, queryset.published(), request=request, prefix=prefix)
+        super().__init__(data, queryset, request=request, prefix=prefix)
 
     # -- filtering -------------------------------------------------------------
     def filter_queryset(self, queryset: QuerySet) -> QuerySet:
@@ -184,7 +184,7 @@ class PracticeFilterSet(PublishedFilterSet):
     def sort_key(self) -> str:
         key = super().sort_key
         searching = bool(self.selected().get("q"))
-        if not self.data.get("sort") and searching:
+        if searching and (not self.data.get("sort") or "sort" in self.form.errors):
             return "relevance"
         if key == "relevance" and not searching:
             return self.default_sort

@@ -15,6 +15,7 @@ Two bookkeeping fields recur:
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -27,6 +28,31 @@ from .querysets import (
     NaturalKeyManager,
     PracticeManager,
 )
+
+# Full-text search (practices/search.py keeps these current; never edit them by hand).
+# ``search_title`` and ``search_document`` hold jieba-segmented, space-separated
+# words (practices/importer/search_text.py); ``search_vector`` is their
+# PostgreSQL tsvector ('simple' configuration, title weighted A, document D),
+# served by a GIN index that migration 0003 creates on PostgreSQL only (a
+# GinIndex in Meta.indexes would break SQLite's table rebuilds). On SQLite the
+# words live in an FTS5 table instead and search_vector stays NULL. Derived
+# data: not serialized (fixtures, dumpdata) and not kept in history;
+# ``manage.py rebuild_search_index`` recomputes them after loaddata or update().
+SEARCH_FIELDS = ("search_title", "search_document", "search_vector")
+
+
+def search_title_field():
+    return models.TextField(_("检索标题"), blank=True, default="", editable=False, serialize=False,
+                            help_text=_("名称或标题的分词结果（空格分隔），由检索索引维护。"))
+
+
+def search_document_field():
+    return models.TextField(_("检索文本"), blank=True, default="", editable=False, serialize=False,
+                            help_text=_("全文的分词结果（空格分隔），由检索索引维护。"))
+
+
+def search_vector_field():
+    return SearchVectorField(_("检索向量"), null=True, blank=True, editable=False, serialize=False)
 
 
 class Status(models.TextChoices):
@@ -219,9 +245,12 @@ class Practice(Curated):
     raw_text = models.TextField(_("原文片段"), blank=True, help_text=_("来源文件中本条目的原始行。"))
     created = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated = models.DateTimeField(_("更新时间"), auto_now=True)
+    search_title = search_title_field()
+    search_document = search_document_field()
+    search_vector = search_vector_field()
 
     objects = PracticeManager()
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=SEARCH_FIELDS)
 
     class Meta:
         verbose_name = _("典型做法")
@@ -324,9 +353,12 @@ class CaseReport(Curated):
     published_at = models.DateTimeField(_("发布时间"), null=True, blank=True)
     created = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated = models.DateTimeField(_("更新时间"), auto_now=True)
+    search_title = search_title_field()
+    search_document = search_document_field()
+    search_vector = search_vector_field()
 
     objects = CaseReportManager()
-    history = HistoricalRecords(m2m_fields=[cities, categories])
+    history = HistoricalRecords(m2m_fields=[cities, categories], excluded_fields=SEARCH_FIELDS)
 
     class Meta:
         verbose_name = _("案例报道")

@@ -29,7 +29,7 @@ from django.conf import settings
 from django.db.models import Max
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone, translation
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from . import exports, resources
 from .models import CaseReport, Practice
@@ -93,9 +93,11 @@ def public_fixture(text: str) -> str:
         if obj["model"] == "practices.metric" and obj["fields"].get("verified_by") is not None:
             obj["fields"]["verified_by"] = None
         kept.append(obj)
-    # Django's layout: "[", then each object at column 0 after ",\n", then "\n]\n".
+    # Django's layout: "[", then each object at column 0 after ",\n", then "\n]"; the
+    # trailing newlines are whatever catalogue_export_fixture() put there.
     dumped = [json.dumps(obj, ensure_ascii=False, indent=2, separators=(",", ": ")) for obj in kept]
-    return "[" + ",".join("\n" + item for item in dumped) + "\n]\n"
+    ending = text[len(text.rstrip()):]
+    return "[" + ",".join("\n" + item for item in dumped) + "\n]" + ending
 
 
 # -- building ----------------------------------------------------------------
@@ -189,6 +191,9 @@ COLUMN_NOTES = {
     ("metrics", "source"): "案例报道的来源文件名（owner 为 case_report 时）。",
     ("metrics", "report_position"): "案例报道在来源文件中的顺序（owner 为 case_report 时）。",
 }
+FIXTURE_NOTES = {
+    ("practices.metric", "verified_by"): "核实人：发布包中总为空（不公开工作人员账号）。",
+}
 FILE_NOTES = {
     "practices": ("practices", "已发布的典型做法，每行一项（与 /practices/export.* 相同）。"),
     "case-reports": ("case-reports", "已发布的案例报道，每行一篇（与 /case-reports/export.csv 相同）。"),
@@ -240,7 +245,8 @@ def _fixture_models(members: dict[str, bytes]) -> list[dict]:
                 continue  # serialized as its own model (the through table)
             note = _field_note(model, field.name)
             if field.is_relation:
-                note += f" 值为 {field.related_model._meta.label_lower} 的自然键。"
+                note += f"值为 {field.related_model._meta.label_lower} 的自然键。"
+            note = FIXTURE_NOTES.get((model._meta.label_lower, field.name), note)
             fields.append({"name": field.name, "type": field.get_internal_type(), "description": note})
         described.append({"model": model._meta.label_lower, "description": str(model._meta.verbose_name),
                           "records": counts.get(model._meta.label_lower, 0), "fields": fields})
@@ -313,7 +319,7 @@ def codebook_markdown(book: dict) -> str:
 
 
 # -- the download ------------------------------------------------------------
-@require_GET
+@require_safe
 def release_download(request: HttpRequest) -> HttpResponse:
     """/data/release.zip: the release of the current data, built in memory, versioned file name.
 

@@ -389,6 +389,20 @@ def _has_perm(user, codename: str) -> bool:
     return user is None or user.has_perm(f"practices.{codename}")
 
 
+def check_status_change(resource, instance, errors: dict, codename: str, label: str) -> None:
+    """Publishing or withdrawing through an import needs ``codename``; sets ``published_at``."""
+    if "status" in errors:
+        return
+    model = type(instance)
+    was = model._default_manager.filter(pk=instance.pk).values_list("status", flat=True).first() if instance.pk else None
+    if instance.status == (was or Status.DRAFT):
+        return
+    if not _has_perm(resource.user, codename):
+        errors["status"] = ValidationError(f"你没有发布或撤回{label}的权限（需要审核角色）")
+        return
+    instance.published_at = timezone.now() if instance.status == Status.PUBLISHED else None
+
+
 # --------------------------------------------------------------------------- base
 
 
@@ -636,6 +650,7 @@ class PracticeResource(CatalogueResource):
         super().import_field(field, instance, row, is_m2m=is_m2m, **kwargs)
 
     def check_row(self, instance, row, errors):
+        check_status_change(self, instance, errors, "publish_practice", "典型做法")
         wanted_name = str(restore_value(row.get("category_name")) or "").strip()
         if wanted_name and "category" not in errors and instance.category_id and instance.category.name != wanted_name:
             errors["category"] = ValidationError(
@@ -659,17 +674,6 @@ class PracticeResource(CatalogueResource):
 
     def skip_row(self, instance, original, row, import_validation_errors=None):
         return super().skip_row(instance, original, row, import_validation_errors)
-
-    def before_save_instance(self, instance, row, **kwargs):
-        user = kwargs.get("user", self.user)
-        original_status = None
-        if instance.pk:
-            original_status = Practice.objects.filter(pk=instance.pk).values_list("status", flat=True).first()
-        if instance.status != (original_status or Status.DRAFT) or (not instance.pk and instance.status == Status.PUBLISHED):
-            if not _has_perm(user, "publish_practice"):
-                raise ValidationError({"status": "你没有发布或撤回典型做法的权限（需要审核角色）"})
-            instance.published_at = timezone.now() if instance.status == Status.PUBLISHED else None
-        super().before_save_instance(instance, row, **kwargs)
 
     def after_save_instance(self, instance, row, **kwargs):
         from .services import practice_entries_set
@@ -728,16 +732,8 @@ class CaseReportResource(CatalogueResource):
     def get_import_fields(self):
         return [self.fields[name] for name in self._meta.fields if name != "related_practices"]
 
-    def before_save_instance(self, instance, row, **kwargs):
-        user = kwargs.get("user", self.user)
-        original = None
-        if instance.pk:
-            original = CaseReport.objects.filter(pk=instance.pk).values_list("status", flat=True).first()
-        if instance.status != (original or Status.DRAFT) or (not instance.pk and instance.status == Status.PUBLISHED):
-            if not _has_perm(user, "publish_casereport"):
-                raise ValidationError({"status": "你没有发布或撤回案例报道的权限（需要审核角色）"})
-            instance.published_at = timezone.now() if instance.status == Status.PUBLISHED else None
-        super().before_save_instance(instance, row, **kwargs)
+    def check_row(self, instance, row, errors):
+        check_status_change(self, instance, errors, "publish_casereport", "案例报道")
 
 
 class _MetricKeyField(fields.Field):
@@ -860,22 +856,15 @@ class MetricResource(CatalogueResource):
             errors["owner"] = ValidationError(str(exc))
             return
         setattr(instance, kind, owner)
-
-    def before_save_instance(self, instance, row, **kwargs):
-        user = kwargs.get("user", self.user)
-        was = None
-        if instance.pk:
-            was = Metric.objects.filter(pk=instance.pk).values_list("verified", flat=True).first()
+        was = Metric.objects.filter(pk=instance.pk).values_list("verified", flat=True).first() if instance.pk else False
         if bool(instance.verified) != bool(was):
-            if not _has_perm(user, "verify_metric"):
-                raise ValidationError({"verified": "你没有核实指标的权限（需要审核角色）"})
-            if instance.verified:
-                instance.verified_at = timezone.now()
-                instance.verified_by = user if getattr(user, "pk", None) else None
-            else:
-                instance.verified_at = None
-                instance.verified_by = None
-        super().before_save_instance(instance, row, **kwargs)
+            if not _has_perm(self.user, "verify_metric"):
+                errors["verified"] = ValidationError("你没有核实指标的权限（需要审核角色）")
+                return
+            verified = bool(instance.verified)
+            instance.verified_at = timezone.now() if verified else None
+            instance.verified_by = self.user if verified and getattr(self.user, "pk", None) else None
+
 
 
 #: Resources offered for import and export in the admin, by model.

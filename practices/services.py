@@ -172,6 +172,28 @@ def version_conflict(*, instance: models.Model, expected_version: int) -> Versio
     )
 
 
+def _record_drift(model: type[models.Model], pk) -> None:
+    """Add a history record when the stored row differs from its latest history record.
+
+    The loader publishes new records with a queryset ``update()``, which
+    bypasses history; without this, "what changed meanwhile" and a revert
+    would see the stale (draft) state. Attributed to no user ("系统").
+    """
+    history = getattr(model, "history", None)
+    current = model._default_manager.filter(pk=pk).first()
+    if history is None or current is None:
+        return
+    latest = history.filter(id=pk).order_by("-history_date", "-history_id").first()
+    fields = [f for f in model._meta.concrete_fields if f.editable and not f.primary_key]
+    if latest is not None and all(getattr(latest, f.attname) == getattr(current, f.attname) for f in fields):
+        return
+    current._history_user = None
+    current._change_reason = "同步载入程序的直接更改"
+    # post_save is how simple-history records a state (with its many-to-many rows).
+    models.signals.post_save.send(sender=model, instance=current, created=False, raw=False,
+                                  using=current._state.db, update_fields=None)
+
+
 def curated_record_save(*, instance: models.Model, user, expected_version: int | None = None,
                         reason: str = "", validate: bool = True) -> models.Model:
     """Save a staff edit of any versioned record; never silently overwrites.
@@ -194,6 +216,7 @@ def curated_record_save(*, instance: models.Model, user, expected_version: int |
             instance.save()
             return instance
         expected = instance.version if expected_version is None else int(expected_version)
+        _record_drift(model, instance.pk)
         claimed = model._default_manager.filter(pk=instance.pk, version=expected).update(version=expected + 1)
         if claimed != 1:
             raise version_conflict(instance=instance, expected_version=expected) or VersionConflict(
@@ -382,8 +405,13 @@ def record_revert(*, record, user) -> models.Model:
     current = model._default_manager.filter(pk=record.id).first()
     if current is None:
         return record_restore(model=model, object_id=record.id, user=user)
+    snapshot = record.instance
+    status_codename = {Practice: "publish_practice", CaseReport: "publish_casereport"}.get(model)
+    if status_codename and snapshot.status != current.status and user is not None and not user.has_perm(
+            f"practices.{status_codename}"):
+        raise ValidationError("这个版本的发布状态与现在不同；恢复它会发布或撤回记录，需要审核角色。")
     with transaction.atomic():
-        _copy_fields(record.instance, current)
+        _copy_fields(snapshot, current)
         reason = f"恢复到 {timezone.localtime(record.history_date):%Y-%m-%d %H:%M:%S} 的版本"
         if hasattr(current, "version"):
             curated_record_save(instance=current, user=user, reason=reason)

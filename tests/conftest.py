@@ -55,3 +55,19 @@ def user_factory(db):
     from tests import factories
 
     return factories.UserFactory
+
+
+@pytest.fixture
+def staff_user(db):
+    """``staff_user("编辑")`` or ``staff_user("审核")``: a staff member in that role."""
+    from django.contrib.auth.models import Group
+
+    from tests import factories
+
+    def make(group: str, username: str | None = None):
+        user = factories.UserFactory(username=username or f"{group}-user")
+        user.groups.add(Group.objects.get(name=group))
+        return user
+
+    return make
+

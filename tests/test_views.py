@@ -1,23 +1,292 @@
-"""The plain home page lists the catalogue (the public-site issue builds the rest)."""
+"""The public pages: content, bounded queries, bad input and drafts."""
+import re
+
 import pytest
 from django.urls import reverse
 
+from practices.models import CaseReport, Practice, RelatedPractice
+
 pytestmark = pytest.mark.django_db
 
+MAX_QUERIES = 12
 
-def test_home_lists_all_72_practices_grouped_by_category_with_cities(client, catalogue, django_assert_max_num_queries):
-    with django_assert_max_num_queries(6):
-        response = client.get(reverse("practices:home"))
+
+def report_url(title: str) -> str:
+    return CaseReport.objects.get(title=title).get_absolute_url()
+
+
+PAGES = [
+    "/",
+    "/practices/",
+    "/practices/?category=2&city=台州&q=融资",
+    "/practices/?q=无还本续贷&sort=-cities&has_metrics=true&province=zhejiang",
+    "/practices/15/",
+    "/practices/15/compare/",
+    "/metrics/",
+    "/metrics/?unit=元&city=青岛&category=2&sort=value",
+    "/cities/taizhou-zhejiang/",
+    "/provinces/zhejiang/",
+    "/categories/rongzi-nanti/",
+    "/case-reports/",
+    "/case-reports/?province=zhejiang&category=fazhi-huanjing&q=法治",
+    "/about/",
+]
+
+
+@pytest.mark.parametrize("url", PAGES)
+def test_every_page_renders_with_a_bounded_number_of_queries(client, catalogue, django_assert_max_num_queries, url):
+    with django_assert_max_num_queries(MAX_QUERIES):
+        response = client.get(url)
     assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/html")
+
+
+def test_case_report_detail_queries_are_bounded(client, catalogue, django_assert_max_num_queries):
+    url = report_url("民企“守望者”聚力助推民营经济发展")
+    with django_assert_max_num_queries(MAX_QUERIES):
+        assert client.get(url).status_code == 200
+
+
+@pytest.mark.parametrize("url", ["/practices/?per_page={n}", "/metrics/?per_page={n}", "/case-reports/?per_page={n}"])
+def test_query_count_does_not_grow_with_page_size(client, catalogue, django_assert_num_queries, url):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    counts = []
+    for size in (10, 100):
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url.format(n=size)).status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
+
+
+# -- named URLs ---------------------------------------------------------------
+@pytest.mark.parametrize(("name", "kwargs", "path"), [
+    ("practices:home", {}, "/"),
+    ("practices:practice-list", {}, "/practices/"),
+    ("practices:practice-detail", {"number": 15}, "/practices/15/"),
+    ("practices:practice-compare", {"number": 15}, "/practices/15/compare/"),
+    ("practices:metric-list", {}, "/metrics/"),
+    ("practices:category-detail", {"slug": "rongzi-nanti"}, "/categories/rongzi-nanti/"),
+    ("practices:city-detail", {"slug": "qingdao"}, "/cities/qingdao/"),
+    ("practices:province-detail", {"slug": "zhejiang"}, "/provinces/zhejiang/"),
+    ("practices:case-report-list", {}, "/case-reports/"),
+    ("practices:case-report-detail", {"pk": 3}, "/case-reports/3/"),
+    ("practices:about", {}, "/about/"),
+])
+def test_url_names(name, kwargs, path):
+    assert reverse(name, kwargs=kwargs) == path
+
+
+# -- home ------------------------------------------------------------------------
+def test_home_has_totals_matrix_latest_reports_and_search(client, catalogue):
+    html = client.get("/").content.decode()
+    assert 'href="/practices/?category=rongzi-nanti&amp;city=taizhou-zhejiang"' in html
+    assert re.search(r'<dd><a href="/practices/">72</a></dd>', html)
+    assert '<form class="search" role="search" action="/practices/" method="get">' in html
+    assert html.count('<tr>') == 1 + 7  # header row and one per category
+    latest = CaseReport.objects.published().order_by("-published_at", "-pk").first()
+    assert latest.title in html
+
+
+# -- the practice list -------------------------------------------------------------
+def test_list_shows_description_facets_and_export_links(client, catalogue):
+    html = client.get("/practices/?category=2&city=台州&q=融资").content.decode()
+    count = html.count('<li value="')
+    assert f"类别为“破解民营企业融资难题”、城市为台州市、包含“融资”的典型做法，共 {count} 项" in html
+    assert 'href="/practices/?category=2&amp;q=%E8%9E%8D%E8%B5%84"' in html  # the selected city toggles off
+    assert 'href="/practices/export.csv?category=2&amp;city=%E5%8F%B0%E5%B7%9E&amp;q=%E8%9E%8D%E8%B5%84"' in html
+    assert 'aria-current="true"' in html
+
+
+def test_list_is_paginated_with_links_that_keep_the_filters(client, catalogue):
+    html = client.get("/practices/?category=2&per_page=10").content.decode()
+    assert html.count('<li value="') == 10
+    assert 'href="?category=2&amp;per_page=10&amp;page=2"' in html
+    second = client.get("/practices/?category=2&per_page=10&page=2").content.decode()
+    assert second.count('<li value="') == 10 and "第 2 页，共 2 页" in second
+
+
+@pytest.mark.parametrize(("sort", "first"), [("number", 1), ("-number", 72), ("-cities", None)])
+def test_list_sorts(client, catalogue, sort, first):
+    html = client.get(f"/practices/?sort={sort}").content.decode()
+    numbers = [int(n) for n in re.findall(r'<li value="(\d+)">', html)]
+    if first is None:
+        most = max(Practice.objects.all(), key=lambda p: p.entries.count())
+        assert Practice.objects.get(number=numbers[0]).entries.count() == most.entries.count()
+    else:
+        assert numbers[0] == first
+
+
+# -- one practice ------------------------------------------------------------------
+def test_practice_page(client, catalogue):
+    html = client.get("/practices/15/").content.decode()
+    assert "<h1><span class=\"number\">15.</span> 开展政策性转贷</h1>" in html
+    assert html.count('<section class="entry"') == 3
+    assert "476.96亿元" in html and "47,696,000,000 元" in html and "截至2021年6月底" in html
+    assert "《支持民营企业改革发展的典型做法》，第 15 项" in html and "003_0afe494a00c202ac.txt" in html
+    assert re.search(r"原文第 \d+–\d+ 行", html)
+    assert 'href="/practices/14/" rel="prev"' in html and 'href="/practices/16/" rel="next"' in html
+    assert 'href="/practices/15/compare/"' in html
+
+
+def test_practice_page_lists_related_reports_without_rejected_ones(client, catalogue):
+    links = list(RelatedPractice.objects.filter(practice__number=64).select_related("case_report").order_by("-score"))
+    rejected, kept = links[0], links[1]
+    RelatedPractice.objects.filter(pk=rejected.pk).update(confirmed=False)
+    html = client.get("/practices/64/").content.decode()
+    assert kept.case_report.title in html
+    assert f'href="{rejected.case_report.get_absolute_url()}"' not in html
+
+
+def test_compare_page_draws_an_accessible_svg_chart(client, catalogue):
+    html = client.get("/practices/15/compare/").content.decode()
+    svg = re.search(r"<svg .*?</svg>", html, re.S).group(0)
+    assert 'role="img"' in svg and 'aria-labelledby="chart-title chart-desc"' in svg
+    assert svg.count("<rect") == 6
+    assert "青岛市" in svg and "常州市" in svg and "佛山市" in svg
+    assert "<table" in html and "129,767,000,000 元" in html
+    widths = [float(w) for w in re.findall(r'<rect [^>]*width="([\d.]+)"', svg)]
+    assert max(widths) == widths[-1]  # 佛山's 1297.67亿元 is the longest bar
+
+
+def test_compare_page_unit_switch(client, catalogue):
+    html = client.get("/practices/15/compare/?unit=天").content.decode()
+    assert "以“天”计的指标" in html and re.search(r"<svg .*?</svg>", html, re.S).group(0).count("<rect") == 2
+
+
+# -- metrics, places, case reports, about ------------------------------------------------
+def test_metrics_explorer(client, catalogue):
+    from practices.models import Metric
+
+    largest = Metric.objects.filter(normalized_unit="元", entry__isnull=False).order_by("-normalized_value").first()
+    html = client.get("/metrics/?unit=元&sort=-value&per_page=10").content.decode()
+    assert f"<td>{largest.raw}</td>" in html.split("</tr>")[1]  # the largest figure in 元 heads the table
+    assert 'href="/metrics/?sort=-value&amp;per_page=10"' in html  # the unit toggles off
+
+
+@pytest.mark.parametrize(("url", "texts"), [
+    ("/cities/taizhou-zhejiang/", ["<h1>台州市</h1>", "按类别统计", "/practices/?category=rongzi-nanti&amp;city=taizhou-zhejiang"]),
+    ("/provinces/zhejiang/", ["<h1>浙江省</h1>", 'href="/cities/wenzhou/"', "/practices/?category=rongzi-nanti&amp;province=zhejiang"]),
+    ("/categories/rongzi-nanti/", ["<h1>破解民营企业融资难题</h1>", "按城市统计", "20 项典型做法"]),
+])
+def test_place_and_category_pages(client, catalogue, url, texts):
+    html = client.get(url).content.decode()
+    for text in texts:
+        assert text in html
+
+
+def test_place_pages_show_the_first_metrics_and_link_to_the_rest(client, catalogue):
+    from practices.models import Metric
+
+    total = Metric.objects.filter(entry__city__slug="taizhou-zhejiang").count()
+    html = client.get("/cities/taizhou-zhejiang/").content.decode()
+    assert total > 25 and f"，含 {total} 个量化指标。" in html
+    assert f"显示前 25 个，共 {total} 个。" in html and 'href="/metrics/?city=taizhou-zhejiang"' in html
+    assert html.split('id="metrics-caption"')[1].split("</table>")[0].count("<tr>") == 1 + 25
+    explorer = client.get("/metrics/?city=taizhou-zhejiang").content.decode()
+    assert f"城市为台州市的量化指标，共 {total} 个" in explorer
+
+
+def test_case_report_list_and_detail(client, catalogue):
+    html = client.get("/case-reports/?province=zhejiang").content.decode()
+    assert "省份为浙江省的案例报道，共 2 篇" in html
+    detail = client.get(report_url("民企“守望者”聚力助推民营经济发展")).content.decode()
+    assert "<h1>民企“守望者”聚力助推民营经济发展</h1>" in detail
+    assert "浙江省工商联创新法律服务工作纪实" in detail and "林宏伟" in detail
+    assert '<h2 class="subhead">催生第一部民企地方法规</h2>' in detail
+    assert "相关典型做法" in detail and "相似度" in detail
+
+
+def test_about_page_lists_every_source_and_the_downloads(client, catalogue):
+    from practices.models import SourceDocument
+
+    html = client.get("/about/").content.decode()
+    for source in SourceDocument.objects.all():
+        assert source.filename in html and source.sha256 in html
+    for link in ("/practices/export.csv", "/practices/export.xlsx", "/practices/export.json", "/data/release.zip"):
+        assert f'href="{link}"' in html
+    assert "practices/importer/parsing.py" in html and "引用方式" in html
+
+
+# -- bad input never gives a 500 -------------------------------------------------------
+BAD_INPUT = [
+    ("/practices/?category=99", 200, "没有类别“99”。"),
+    ("/practices/?category=nope", 200, "没有类别“nope”。"),
+    ("/practices/?city=火星", 200, "没有城市“火星”。"),
+    ("/practices/?province=atlantis", 200, "没有省份“atlantis”。"),
+    ("/practices/?page=abc", 200, "页码“abc”无效，已显示第 1 页。"),
+    ("/practices/?page=0", 200, "页码“0”无效"),
+    ("/practices/?page=-3", 200, "页码“-3”无效"),
+    ("/practices/?page=999", 200, "没有第 999 页，已显示最后一页（第 4 页）。"),
+    ("/practices/?page=99999999999999999999", 200, "无效"),
+    ("/practices/?per_page=7", 200, "每页条数只能是 10、20、50、100"),
+    ("/practices/?per_page=<b>", 200, "每页条数只能是"),
+    ("/practices/?sort=<script>", 200, "&lt;script&gt;"),
+    ("/practices/?has_metrics=maybe", 200, "全部典型做法，共 72 项"),
+    ("/practices/?q=%00", 200, "空字符"),
+    ("/practices/?q=" + "融资" * 80, 200, "100"),
+    ("/practices/?q=%25_%5C'%22", 200, "共 0 项"),
+    ("/practices/?city=%E4", 200, "没有城市"),
+    ("/practices/?category=1&category=2", 200, "类别为“破解民营企业融资难题”"),
+    ("/practices/0/", 404, ""),
+    ("/practices/99999999999999999999/", 404, ""),
+    ("/practices/15/compare/?unit=<i>x</i>", 200, "这个做法没有以“&lt;i&gt;x&lt;/i&gt;”为单位的指标"),
+    ("/practices/99/compare/", 404, ""),
+    ("/metrics/?practice=abc", 200, "输入整数"),
+    ("/metrics/?practice=1e400", 200, "输入整数"),
+    ("/metrics/?unit=" + "元" * 50, 200, "20"),
+    ("/metrics/?kind=weight", 200, "weight"),
+    ("/metrics/?page=1000", 200, "已显示最后一页"),
+    ("/cities/mars/", 404, ""),
+    ("/provinces/mars/", 404, ""),
+    ("/categories/mars/", 404, ""),
+    ("/case-reports/?province=火星", 200, "没有省份“火星”。"),
+    ("/case-reports/?q=<script>alert(1)</script>", 200, "包含“&lt;script&gt;alert(1)&lt;/script&gt;”的案例报道，共 0 篇"),
+    ("/case-reports/999999/", 404, ""),
+]
+
+
+@pytest.mark.parametrize(("url", "status", "message"), BAD_INPUT)
+def test_bad_input_gives_a_clear_message_never_a_500(client, catalogue, url, status, message):
+    response = client.get(url)
+    assert response.status_code == status
     html = response.content.decode()
-    assert html.count('<li value="') == 72
-    assert "破解民营企业融资难题" in html
-    assert "推进企业开办智能化、极简化" in html and "青岛市、江阴市、佛山市" in html
+    assert message in html
+    assert "<script>" not in html and "<i>x</i>" not in html and "<b>" not in html
 
 
-def test_drafts_are_not_public(client, catalogue):
-    from practices.models import Practice
+@pytest.mark.parametrize("value", ['<script>alert("x")</script>', '"><img src=x onerror=alert(1)>'])
+@pytest.mark.parametrize("parameter", ["q", "city", "category", "province", "sort", "page", "per_page", "unit"])
+def test_markup_in_any_parameter_is_escaped(client, catalogue, parameter, value):
+    for path in ("/practices/", "/metrics/", "/case-reports/"):
+        response = client.get(path, {parameter: value})
+        assert response.status_code == 200
+        html = response.content.decode()
+        assert value not in html
+        assert "<img src=x" not in html and '<script>alert("x")' not in html
 
-    Practice.objects.filter(number=5).update(status="draft")
-    assert client.get("/practices/5/").status_code == 404
-    assert "建立财政奖补资金快速拨付机制" not in client.get("/").content.decode()
+
+# -- drafts are never public ---------------------------------------------------------
+def test_a_draft_practice_appears_nowhere(client, catalogue):
+    Practice.objects.filter(number=15).update(status="draft")
+    name = "开展政策性转贷"
+    for url in ["/", "/practices/", "/practices/?q=转贷", "/practices/?city=qingdao", "/metrics/?practice=15",
+                "/metrics/?unit=元&per_page=100", "/cities/qingdao/", "/provinces/shandong/",
+                "/categories/rongzi-nanti/", "/practices/14/", "/practices/16/"]:
+        html = client.get(url).content.decode()
+        assert name not in html, url
+        assert 'href="/practices/15/"' not in html, url
+    assert client.get("/practices/15/").status_code == 404
+    assert client.get("/practices/15/compare/").status_code == 404
+
+
+def test_a_draft_case_report_appears_nowhere(client, catalogue):
+    report = CaseReport.objects.get(title="民企“守望者”聚力助推民营经济发展")
+    report.status = "draft"
+    report.save()
+    assert client.get(report.get_absolute_url()).status_code == 404
+    for url in ["/", "/case-reports/", "/provinces/zhejiang/", "/cities/wenzhou/"] + [
+        f"/practices/{n}/" for n in report.related_practices.values_list("number", flat=True)
+    ]:
+        assert report.title not in client.get(url).content.decode(), url

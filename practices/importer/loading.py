@@ -33,6 +33,7 @@ from ..models import (
     SourceDocument,
     Status,
 )
+from ..search import search_index_deferred, search_index_rebuild
 from . import places
 from .metrics import extract_metrics
 from .parsing import ParsedCatalogue, SourceParseError, parse_practices
@@ -355,9 +356,12 @@ def load_bundle(bundle: Bundle, *, overwrite: bool = False) -> LoadReport:
     """Write ``bundle`` in one transaction; returns what changed. Staff edits survive."""
     loader = _Loader(bundle, overwrite=overwrite)
     try:
-        with transaction.atomic():
+        with transaction.atomic(), search_index_deferred():
             loader.practices()
             loader.case_reports()
+            # Per-save search updates are deferred above; one batched pass brings
+            # every record's search words (and records loaded by loaddata) up to date.
+            search_index_rebuild()
     except (RecordInvalid, places.UnknownPlaceError) as exc:
         raise LoadError(f"invalid record, nothing written: {exc}") from exc
     return loader.report

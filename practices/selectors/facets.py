@@ -19,11 +19,11 @@ from django.db.models import Count
 from django.http import QueryDict
 from django.utils.translation import gettext as _
 
-from ..models import Category, City, Province
+from ..models import Category, City, Metric, Province
 from .lookups import place_label
 
 if TYPE_CHECKING:
-    from ..filters import CaseReportFilterSet, PracticeFilterSet
+    from ..filters import CaseReportFilterSet, MetricFilterSet, PracticeFilterSet
 
 Facet = dict[str, object]
 
@@ -121,7 +121,7 @@ def case_report_facets(*, filterset: CaseReportFilterSet, params: QueryDict, pat
 
 
 def filter_conditions(selected: dict[str, object]) -> list[str]:
-    """The active filters as phrases: ["类别为“…”", "城市为台州市", "包含“融资”", …]."""
+    """The active filters as phrases: ["类别为“…”", "城市为台州市", "包含“融资”", …] (any FilterSet's)."""
     phrases = []
     if selected.get("category") is not None:
         phrases.append(_("类别为“%(name)s”") % {"name": selected["category"].name})
@@ -133,6 +133,12 @@ def filter_conditions(selected: dict[str, object]) -> list[str]:
         phrases.append(_("有量化指标"))
     elif selected.get("has_metrics") is False:
         phrases.append(_("无量化指标"))
+    if selected.get("unit"):
+        phrases.append(_("单位为“%(unit)s”") % {"unit": selected["unit"]})
+    if selected.get("kind"):
+        phrases.append(_("类型为“%(kind)s”") % {"kind": Metric.Kind(selected["kind"]).label})
+    if selected.get("practice"):
+        phrases.append(_("属于第 %(number)s 项典型做法") % {"number": selected["practice"]})
     if selected.get("q"):
         phrases.append(_("包含“%(q)s”") % {"q": selected["q"]})
     return phrases
@@ -156,3 +162,11 @@ def case_report_filter_description(*, filterset: CaseReportFilterSet, count: int
     return _("%(conditions)s的案例报道，共 %(count)s 篇") % {
         "conditions": _("、").join(phrases), "count": count,
     }
+
+
+def metric_filter_description(*, filterset: MetricFilterSet, count: int) -> str:
+    """One sentence: "城市为青岛市、单位为“元”的量化指标，共 7 个"."""
+    phrases = filter_conditions(filterset.selected())
+    if not phrases:
+        return _("全部量化指标，共 %(count)s 个") % {"count": count}
+    return _("%(conditions)s的量化指标，共 %(count)s 个") % {"conditions": _("、").join(phrases), "count": count}

@@ -30,12 +30,18 @@ def _practices(queryset: QuerySet[Practice]) -> list[Practice]:
     return list(queryset.select_related("category").defer("raw_text", "category__load_fingerprint").order_by("number"))
 
 
-def _metrics(**lookups) -> list[Metric]:
-    return list(
-        Metric.objects.filter(entry__practice__status="published", **lookups)
-        .select_related("entry__practice", "entry__city__province")
-        .order_by("entry__practice__number", "entry__position", "position")
+# A place can hold hundreds of metrics: its page shows the first ones and links to the explorer.
+METRICS_SHOWN = 25
+
+
+def _metrics(**lookups) -> dict:
+    """{"metrics": the first METRICS_SHOWN in practice order, "metric_count": how many there are}. Two queries."""
+    metrics = Metric.objects.filter(entry__practice__status="published", **lookups)
+    shown = list(
+        metrics.select_related("entry__practice", "entry__city__province").defer("entry__text", "sentence")
+        .order_by("entry__practice__number", "entry__position", "position")[:METRICS_SHOWN]
     )
+    return {"metrics": shown, "metric_count": len(shown) if len(shown) < METRICS_SHOWN else metrics.count()}
 
 
 def _case_reports(queryset: QuerySet[CaseReport]) -> list[CaseReport]:
@@ -43,10 +49,11 @@ def _case_reports(queryset: QuerySet[CaseReport]) -> list[CaseReport]:
 
 
 def city_overview(*, slug: str) -> dict:
-    """Everything the city page shows; raises City.DoesNotExist. Five queries.
+    """Everything the city page shows; raises City.DoesNotExist. Six queries.
 
     {"city": City, "practices": [Practice], "by_category": counts_by_category(…),
-     "metrics": [Metric] (entry, practice and city loaded), "case_reports": [CaseReport]}
+     "metrics": [Metric] (the first METRICS_SHOWN; entry, practice and city loaded),
+     "metric_count": int, "case_reports": [CaseReport]}
     """
     city = City.objects.select_related("province").get(slug=slug)
     practices = _practices(Practice.objects.published().with_entry(city=city))
@@ -55,13 +62,13 @@ def city_overview(*, slug: str) -> dict:
         "practices": practices,
         "by_category": counts_by_category(practices=practices, categories=list(Category.objects.all()),
                                           city=city.slug),
-        "metrics": _metrics(entry__city=city),
+        **_metrics(entry__city=city),
         "case_reports": _case_reports(CaseReport.objects.filter(cities=city)),
     }
 
 
 def province_overview(*, slug: str) -> dict:
-    """Everything the province page shows; raises Province.DoesNotExist. Six queries.
+    """Everything the province page shows; raises Province.DoesNotExist. Seven queries.
 
     As city_overview, plus "cities": [City annotated practice_count] (only cities
     the catalogue mentions), and case reports about the province.
@@ -80,17 +87,17 @@ def province_overview(*, slug: str) -> dict:
         "practices": practices,
         "by_category": counts_by_category(practices=practices, categories=list(Category.objects.all()),
                                           province=province.slug),
-        "metrics": _metrics(entry__city__province=province),
+        **_metrics(entry__city__province=province),
         "case_reports": _case_reports(CaseReport.objects.filter(province=province)),
     }
 
 
 def category_overview(*, slug: str) -> dict:
-    """Everything the category page shows; raises Category.DoesNotExist. Five queries.
+    """Everything the category page shows; raises Category.DoesNotExist. Six queries.
 
     {"category": Category, "practices": [Practice, entries with cities prefetched],
      "by_city": [{"city": City, "count": int, "url": str}] (most practices first),
-     "metrics": [Metric], "case_reports": [CaseReport]}
+     "metrics": [Metric], "metric_count": int, "case_reports": [CaseReport]}
     """
     category = Category.objects.get(slug=slug)
     practices = list(
@@ -112,6 +119,6 @@ def category_overview(*, slug: str) -> dict:
         "category": category,
         "practices": practices,
         "by_city": by_city,
-        "metrics": _metrics(entry__practice__category=category),
+        **_metrics(entry__practice__category=category),
         "case_reports": _case_reports(CaseReport.objects.filter(categories=category)),
     }

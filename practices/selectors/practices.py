@@ -48,14 +48,16 @@ def catalogue_totals() -> dict[str, int]:
 
     Two queries.
     """
-    totals = Practice.objects.published().aggregate(
-        practices=Count("pk", distinct=True),
-        categories=Count("category", distinct=True),
-        cities=Count("entries__city", distinct=True),
-        provinces=Count("entries__city__province", distinct=True),
-        entries=Count("entries", distinct=True),
-        metrics=Count("entries__metrics", distinct=True),
+    # Aggregate aliases must not shadow relation names (entries__metrics), hence the n_ prefix.
+    counted = Practice.objects.published().aggregate(
+        n_practices=Count("pk", distinct=True),
+        n_categories=Count("category", distinct=True),
+        n_cities=Count("entries__city", distinct=True),
+        n_provinces=Count("entries__city__province", distinct=True),
+        n_entries=Count("entries", distinct=True),
+        n_metrics=Count("entries__metrics", distinct=True),
     )
+    totals = {name.removeprefix("n_"): value for name, value in counted.items()}
     totals["case_reports"] = CaseReport.objects.published().count()
     return totals
 

@@ -6,9 +6,8 @@ from dataclasses import dataclass, field
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, QueryDict
+from django.urls import reverse
 from django.utils.translation import gettext as _
-
-from .. import selectors
 
 PER_PAGE_CHOICES = (10, 20, 50, 100)
 DEFAULT_PER_PAGE = 20
@@ -64,14 +63,23 @@ def clean_params(params: QueryDict, invalid: set[str]) -> QueryDict:
     return cleaned
 
 
+# The open-data colleague's export routes (practices.open_data_urls), by list.
+EXPORT_URL_NAMES = {
+    "practices": "open_data:practice-export",
+    "case-reports": "open_data:case-report-export",
+    "metrics": "open_data:metric-export",
+}
+
+
 def export_links(params: QueryDict, *, kind: str = "practices") -> list[dict]:
-    """[{"format", "url"}, …]: the colleague's exports (/<kind>/export.<fmt>) with the current filters."""
+    """[{"format", "url"}, …]: the exports of list ``kind`` in CSV, XLSX and JSON, with the current filters."""
     query = params.copy()
     for name in ("page", "per_page"):
         query.pop(name, None)
     encoded = query.urlencode()
     return [
-        {"format": fmt.upper(), "url": f"/{kind}/export.{fmt}" + (f"?{encoded}" if encoded else "")}
+        {"format": fmt.upper(),
+         "url": reverse(EXPORT_URL_NAMES[kind], kwargs={"fmt": fmt}) + (f"?{encoded}" if encoded else "")}
         for fmt in ("csv", "xlsx", "json")
     ]
 
@@ -91,5 +99,3 @@ def page_links(params: QueryDict, page: Page) -> dict:
         "last": link(paginator.num_pages) if page.number < paginator.num_pages else None,
     }
 
-
-query_url = selectors.query_url

@@ -53,7 +53,7 @@ def metric_list(request: HttpRequest) -> HttpResponse:
         "page_links": page_links(params, listing.page),
         "categories": selectors.category_list(),
         "units": selectors.metric_unit_facets(filterset=filterset, params=params, path=request.path),
-        "conditions": selectors.filter_conditions(filterset.selected()),
+        "description": selectors.metric_filter_description(filterset=filterset, count=listing.page.paginator.count),
         "errors": filterset.error_messages(),
         "sort_key": filterset.sort_key,
         "params": params,

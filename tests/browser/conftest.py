@@ -75,4 +75,6 @@ def live_catalogue(transactional_db, live_server):
     if not Practice.objects.exists():
         call_command("createcachetable", verbosity=0)
         call_command("loaddata", "catalogue.json", verbosity=0)
+        # loaddata bypasses the per-save search updates (the fixture holds no search words).
+        call_command("rebuild_search_index", verbosity=0)
     return live_server

@@ -1,0 +1,14 @@
+"""The staff admin (Chinese): one ModelAdmin per model, registered on import.
+
+Modules: ``base`` (history, revert, optimistic locking, import/export),
+``places`` (categories, provinces, cities, sources), ``practices``
+(practices and their city entries), ``reports`` (case reports and related
+practices), ``metrics``.
+"""
+from django.contrib import admin
+
+from . import metrics, places, practices, reports  # noqa: F401  (registers the ModelAdmins)
+
+admin.site.site_header = "典型做法目录 · 管理后台"
+admin.site.site_title = "典型做法目录管理"
+admin.site.index_title = "内容管理"

@@ -1,0 +1,97 @@
+"""Categories, provinces, cities (curated, importable) and source documents (read-only)."""
+from __future__ import annotations
+
+from django.contrib import admin
+from django.db.models import Count
+
+from ..models import Category, City, Province, SourceDocument
+from ..resources import CategoryResource, CityResource, ProvinceResource
+from .base import CatalogueAdmin, excerpt
+
+
+@admin.register(Category)
+class CategoryAdmin(CatalogueAdmin):
+    resource_classes = [CategoryResource]
+    list_display = ("number", "name", "slug", "practice_count", "version")
+    list_display_links = ("number", "name")
+    search_fields = ("name", "slug", "=number")
+    ordering = ("number",)
+    fields = ("number", "name", "slug")
+    readonly_fields = ("version",)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(practice_count=Count("practices"))
+
+    @admin.display(description="典型做法数", ordering="practice_count")
+    def practice_count(self, obj):
+        return obj.practice_count
+
+
+@admin.register(Province)
+class ProvinceAdmin(CatalogueAdmin):
+    resource_classes = [ProvinceResource]
+    list_display = ("name", "adcode", "slug", "pinyin", "city_count", "version")
+    search_fields = ("name", "pinyin", "slug", "=adcode")
+    fields = ("name", "slug", "pinyin", "adcode")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(city_count=Count("cities"))
+
+    @admin.display(description="城市数", ordering="city_count")
+    def city_count(self, obj):
+        return obj.city_count
+
+
+@admin.register(City)
+class CityAdmin(CatalogueAdmin):
+    resource_classes = [CityResource]
+    list_display = ("name", "province", "level", "adcode", "slug", "entry_count", "version")
+    list_filter = ("province", "level")
+    list_select_related = ("province",)
+    search_fields = ("name", "pinyin", "slug", "=adcode", "province__name")
+    autocomplete_fields = ("province",)
+    fields = ("name", "province", "level", "slug", "pinyin", "adcode")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(entry_count=Count("entries"))
+
+    @admin.display(description="城市做法数", ordering="entry_count")
+    def entry_count(self, obj):
+        return obj.entry_count
+
+
+@admin.register(SourceDocument)
+class SourceDocumentAdmin(admin.ModelAdmin):
+    """Sources are vendored files checked by SHA-256: shown, never edited here."""
+
+    list_display = ("filename", "title", "kind", "publisher", "date", "practice_count", "report_count")
+    list_filter = ("kind",)
+    search_fields = ("filename", "title", "publisher")
+    fields = ("filename", "title", "kind", "publisher", "date", "sha256", "raw_excerpt")
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(
+            practice_count=Count("practices", distinct=True), report_count=Count("case_reports", distinct=True)
+        )
+
+    @admin.display(description="典型做法数", ordering="practice_count")
+    def practice_count(self, obj):
+        return obj.practice_count
+
+    @admin.display(description="案例报道数", ordering="report_count")
+    def report_count(self, obj):
+        return obj.report_count
+
+    @admin.display(description="原文（开头）")
+    def raw_excerpt(self, obj):
+        return excerpt(obj.raw_text, 2000)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,70 @@
+"""Staff curation in real Chromium: log in, edit a practice, see it public, revert it through history."""
+from __future__ import annotations
+
+import importlib
+import re
+
+import pytest
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+@pytest.fixture
+def editor_account(live_catalogue):
+    """A staff member in the 编辑 role (the roles are re-created: live_server tests flush every table)."""
+    from django.apps import apps
+    from django.contrib.auth.models import Group
+
+    from tests.factories import UserFactory
+
+    if not Group.objects.filter(name="编辑", permissions__isnull=False).exists():
+        importlib.import_module("practices.migrations.0002_staff_roles").create_roles(apps, None)
+    user = UserFactory(username="bianji", password=PASSWORD)
+    user.groups.add(Group.objects.get(name="编辑"))
+    return user
+
+
+def log_in(page, base_url: str, username: str) -> None:
+    page.goto(f"{base_url}/admin/login/?next=/admin/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")
+    page.wait_for_url(f"{base_url}/admin/")
+
+
+def test_staff_edits_a_practice_sees_it_public_then_reverts_it(page, screenshot, live_catalogue, editor_account):
+    from practices.models import Practice
+
+    base = live_catalogue.url
+    practice = Practice.objects.get(number=12)
+    original = practice.name
+    edited = original + "（编辑修订）"
+
+    log_in(page, base, editor_account.username)
+    page.goto(f"{base}/admin/practices/practice/{practice.pk}/change/")
+    assert page.locator("#id_name").input_value() == original
+    page.fill("#id_name", edited)
+    screenshot("admin-practice-edit")
+    page.click("input[name=_save]")
+    page.wait_for_url(re.compile(r".*/admin/practices/practice/(\?.*)?$"))
+    assert "修改成功" in page.locator(".messagelist").inner_text() or "成功" in page.content()
+
+    page.goto(f"{base}/practices/{practice.number}/")
+    assert edited in page.content()
+    screenshot("public-practice-edited")
+
+    page.goto(f"{base}/admin/practices/practice/{practice.pk}/history/")
+    rows = page.locator("tr.history-record")
+    assert rows.count() == 2  # the state as loaded, then the edit
+    assert edited in rows.first.inner_text() and editor_account.username in rows.first.inner_text()
+    screenshot("admin-practice-history")
+    page.locator("tr.history-record button.revert-button").first.click()
+    page.wait_for_url(re.compile(rf".*/admin/practices/practice/{practice.pk}/change/$"))
+    assert "恢复到" in page.locator(".messagelist").inner_text()
+    assert page.locator("#id_name").input_value() == original
+
+    page.goto(f"{base}/practices/{practice.number}/")
+    assert original in page.content() and edited not in page.content()
+    screenshot("public-practice-reverted")
+    practice.refresh_from_db()
+    assert practice.name == original and practice.version == 3

@@ -1,0 +1,432 @@
+"""The staff admin: pages, roles, actions, history with revert, and the refusal of lost updates."""
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import Group
+from django.urls import reverse
+
+from practices.models import CaseReport, Category, City, Metric, Practice, PracticeEntry, RelatedPractice, Status
+
+EDITOR, REVIEWER = "编辑", "审核"
+MODELS = ["category", "province", "city", "sourcedocument", "practice", "practiceentry", "casereport",
+          "relatedpractice", "metric"]
+
+
+@pytest.fixture
+def editor(staff_user):
+    return staff_user(EDITOR)
+
+
+@pytest.fixture
+def reviewer(staff_user):
+    return staff_user(REVIEWER)
+
+
+@pytest.fixture
+def superuser(user_factory):
+    return user_factory(username="root", is_superuser=True)
+
+
+def login(client, user):
+    client.force_login(user)
+    return client
+
+
+def practice_form_data(practice: Practice, **changes) -> dict:
+    """The POST data of the practice change form as the admin renders it (entries inline included)."""
+    entries = list(practice.entries.order_by("position"))
+    data = {
+        "name": practice.name,
+        "category": practice.category_id,
+        "expected_version": practice.version,
+        "entries-TOTAL_FORMS": len(entries),
+        "entries-INITIAL_FORMS": len(entries),
+        "entries-MIN_NUM_FORMS": 0,
+        "entries-MAX_NUM_FORMS": 1000,
+        "_save": "保存",
+    }
+    for index, entry in enumerate(entries):
+        data |= {
+            f"entries-{index}-id": entry.pk,
+            f"entries-{index}-practice": practice.pk,
+            f"entries-{index}-position": entry.position,
+            f"entries-{index}-city": entry.city_id,
+            f"entries-{index}-text": entry.text,
+            f"entries-{index}-expected_version": entry.version,
+        }
+    return data | changes
+
+
+def change_url(obj) -> str:
+    return reverse(f"admin:practices_{obj._meta.model_name}_change", args=[obj.pk])
+
+
+# --------------------------------------------------------------------------- roles
+
+
+def test_roles_exist_with_the_documented_permissions(db):
+    editors = set(Group.objects.get(name=EDITOR).permissions.values_list("codename", flat=True))
+    reviewers = set(Group.objects.get(name=REVIEWER).permissions.values_list("codename", flat=True))
+    assert {"add_practice", "change_practice", "import_practice", "export_practice", "change_metric"} <= editors
+    assert not {c for c in editors if c.startswith("delete_")}
+    assert not {c for c in editors if c.endswith("_user") or c.endswith("_group")}
+    assert not editors & {"publish_practice", "publish_casereport", "verify_metric"}
+    assert reviewers == editors | {"publish_practice", "publish_casereport", "verify_metric"}
+
+
+@pytest.mark.parametrize(
+    ("role", "codename", "allowed"),
+    [
+        (EDITOR, "change_practice", True),
+        (EDITOR, "delete_practice", False),
+        (EDITOR, "publish_practice", False),
+        (EDITOR, "verify_metric", False),
+        (EDITOR, "change_user", False),
+        (REVIEWER, "publish_practice", True),
+        (REVIEWER, "publish_casereport", True),
+        (REVIEWER, "verify_metric", True),
+        (REVIEWER, "delete_metric", False),
+        (REVIEWER, "add_user", False),
+    ],
+)
+def test_role_permissions(staff_user, role, codename, allowed):
+    user = staff_user(role)
+    assert user.has_perm(f"practices.{codename}") is allowed or user.has_perm(f"auth.{codename}") is allowed
+
+
+@pytest.mark.parametrize("model", MODELS)
+@pytest.mark.parametrize("role", [EDITOR, REVIEWER])
+def test_every_changelist_and_change_page_renders_for_staff(client, catalogue, staff_user, role, model):
+    login(client, staff_user(role))
+    response = client.get(reverse(f"admin:practices_{model}_changelist"))
+    assert response.status_code == 200
+    from django.apps import apps
+
+    obj = apps.get_model("practices", model).objects.first()
+    response = client.get(reverse(f"admin:practices_{model}_change", args=[obj.pk]))
+    assert response.status_code == 200
+
+
+def test_admin_is_in_chinese_and_in_beijing_time(client, catalogue, editor):
+    login(client, editor)
+    practice = Practice.objects.get(number=1)
+    response = client.get(change_url(practice), HTTP_ACCEPT_LANGUAGE="zh-hans")
+    html = response.content.decode()
+    assert "典型做法" in html and "出处" in html and "保存" in html
+    from django.utils import timezone
+
+    assert timezone.get_current_timezone_name() == "Asia/Shanghai"
+
+
+@pytest.mark.parametrize(
+    ("model", "params", "expected"),
+    [
+        ("practice", {"status__exact": "published"}, 72),
+        ("practice", {"category__id__exact": "1"}, None),
+        ("practice", {"city": "qingdao"}, None),
+        ("metric", {"verified__exact": "0"}, None),
+        ("metric", {"unit": "户"}, None),
+        ("casereport", {"status__exact": "draft"}, 0),
+    ],
+)
+def test_changelist_filters(client, catalogue, editor, model, params, expected):
+    login(client, editor)
+    if model == "practice" and "category__id__exact" in params:
+        expected = Practice.objects.filter(category_id=1).count()
+    if model == "practice" and "city" in params:
+        city = City.objects.get(name="青岛市")
+        params = {"city": city.slug}
+        expected = Practice.objects.in_city(city).count()
+    if model == "metric" and "verified__exact" in params:
+        expected = Metric.objects.filter(verified=False).count()
+    if model == "metric" and "unit" in params:
+        expected = Metric.objects.filter(normalized_unit="户").count()
+    response = client.get(reverse(f"admin:practices_{model}_changelist"), params)
+    assert response.status_code == 200
+    assert response.context["cl"].result_count == expected
+
+
+def test_provenance_and_view_on_site_are_shown(client, catalogue, editor):
+    login(client, editor)
+    practice = Practice.objects.get(number=1)
+    html = client.get(change_url(practice)).content.decode()
+    assert f"第 {practice.line_start}–{practice.line_end} 行" in html
+    assert practice.source.filename in html
+    assert practice.raw_text[:10] in html
+    assert reverse("admin:view_on_site", args=[*_ct_and_pk(practice)]) in html
+
+
+def _ct_and_pk(obj):
+    from django.contrib.contenttypes.models import ContentType
+
+    return ContentType.objects.get_for_model(obj).pk, obj.pk
+
+
+# --------------------------------------------------------------------------- actions
+
+
+def run_action(client, model, action, objects):
+    return client.post(reverse(f"admin:practices_{model}_changelist"),
+                       {"action": action, "_selected_action": [o.pk for o in objects]}, follow=True)
+
+
+@pytest.mark.parametrize(("role", "published"), [(REVIEWER, False), (EDITOR, True)])
+def test_unpublish_needs_the_reviewer_role(client, catalogue, staff_user, role, published):
+    login(client, staff_user(role))
+    practice = Practice.objects.get(number=3)
+    response = run_action(client, "practice", "unpublish", [practice])
+    assert response.status_code == 200
+    practice.refresh_from_db()
+    assert (practice.status == Status.PUBLISHED) is published
+
+
+def test_editor_does_not_even_see_publish_actions(client, catalogue, editor):
+    login(client, editor)
+    actions = client.get(reverse("admin:practices_practice_changelist")).context["action_form"].fields["action"]
+    names = {name for name, _ in actions.choices}
+    assert "reextract_metrics" in names
+    assert not names & {"publish", "unpublish", "delete_selected"}
+
+
+def test_draft_disappears_from_the_public_page_and_comes_back(client, catalogue, reviewer):
+    practice = Practice.objects.get(number=5)
+    public = practice.get_absolute_url()
+    assert client.get(public).status_code == 200
+    login(client, reviewer)
+    run_action(client, "practice", "unpublish", [practice])
+    client.logout()
+    assert client.get(public).status_code == 404
+    login(client, reviewer)
+    run_action(client, "practice", "publish", [practice])
+    client.logout()
+    assert client.get(public).status_code == 200
+    practice.refresh_from_db()
+    assert practice.published_at is not None and practice.version == 3
+
+
+def test_case_report_publish_actions(client, catalogue, reviewer):
+    login(client, reviewer)
+    report = CaseReport.objects.first()
+    run_action(client, "casereport", "unpublish", [report])
+    report.refresh_from_db()
+    assert report.status == Status.DRAFT and report.published_at is None
+
+
+@pytest.mark.parametrize(("role", "verified"), [(REVIEWER, True), (EDITOR, False)])
+def test_verify_metrics_action(client, catalogue, staff_user, role, verified):
+    user = staff_user(role)
+    login(client, user)
+    metrics = list(Metric.objects.filter(entry__practice__number=1)[:2])
+    run_action(client, "metric", "verify", metrics)
+    for metric in metrics:
+        metric.refresh_from_db()
+        assert metric.verified is verified
+        assert (metric.verified_by == user) is verified
+        assert (metric.verified_at is not None) is verified
+
+
+def test_reextract_keeps_verified_and_edited_metrics(client, catalogue, reviewer):
+    login(client, reviewer)
+    from django.db.models import Count
+
+    entry = PracticeEntry.objects.annotate(n=Count("metrics")).filter(n__gte=3).order_by("pk").first()
+    verified, edited, plain = list(entry.metrics.order_by("position")[:3])
+    run_action(client, "metric", "verify", [verified])
+    Metric.objects.filter(pk=edited.pk).update(label="人工改过的指标")
+    Metric.objects.filter(pk=plain.pk).delete()
+    before = entry.metrics.count()
+    response = run_action(client, "practiceentry", "reextract_metrics", [entry])
+    assert "已重新抽取指标" in response.content.decode()
+    assert entry.metrics.count() == before + 1  # the deleted, unprotected one came back, nothing duplicated
+    assert Metric.objects.get(pk=edited.pk).label == "人工改过的指标"
+    assert Metric.objects.get(pk=verified.pk).verified
+    assert entry.metrics.filter(raw=plain.raw, offset=plain.offset).count() == 1
+
+
+@pytest.mark.parametrize(("action", "confirmed"), [("confirm_related", True), ("reject_related", False)])
+def test_confirm_or_reject_suggested_related_practices(client, catalogue, editor, action, confirmed):
+    login(client, editor)
+    links = list(RelatedPractice.objects.filter(confirmed__isnull=True)[:2])
+    run_action(client, "relatedpractice", action, links)
+    assert {RelatedPractice.objects.get(pk=link.pk).confirmed for link in links} == {confirmed}
+
+
+# --------------------------------------------------------------------------- editing, history, revert
+
+
+def test_editor_edits_a_practice_and_history_records_who_and_what(client, catalogue, editor):
+    login(client, editor)
+    practice = Practice.objects.get(number=2)
+    old_name = practice.name
+    response = client.post(change_url(practice), practice_form_data(practice, name="新的名称"))
+    assert response.status_code == 302, response.content.decode()[:2000]
+    practice.refresh_from_db()
+    assert practice.name == "新的名称" and practice.version == 2
+    record = practice.history.latest()
+    assert record.history_user == editor and record.version == 2
+    history_page = client.get(reverse("admin:practices_practice_history", args=[practice.pk])).content.decode()
+    assert old_name in history_page and "新的名称" in history_page and editor.username in history_page
+
+
+def test_editor_cannot_change_status_in_the_form(client, catalogue, editor):
+    login(client, editor)
+    practice = Practice.objects.get(number=2)
+    client.post(change_url(practice), practice_form_data(practice, status="draft"))
+    practice.refresh_from_db()
+    assert practice.status == Status.PUBLISHED
+
+
+def test_entry_text_edited_inline_is_versioned(client, catalogue, editor):
+    login(client, editor)
+    practice = Practice.objects.get(number=4)
+    data = practice_form_data(practice, **{"entries-0-text": "改过的城市做法。"})
+    assert client.post(change_url(practice), data).status_code == 302
+    entry = practice.entries.get(position=1)
+    assert entry.text == "改过的城市做法。" and entry.version == 2
+    assert entry.history.latest().history_user == editor
+
+
+def test_one_click_revert_restores_the_original(client, catalogue, editor):
+    login(client, editor)
+    practice = Practice.objects.get(number=6)
+    original = practice.name
+    client.post(change_url(practice), practice_form_data(practice, name="临时名称"))
+    before_edit = practice.history.filter(version=1).latest()
+    response = client.post(reverse("admin:practices_practice_revert", args=[practice.pk, before_edit.history_id]))
+    assert response.status_code == 302
+    practice.refresh_from_db()
+    assert practice.name == original and practice.status == Status.PUBLISHED
+    assert practice.version == 3  # the revert is a new version, itself revertible
+    assert practice.history.latest().history_change_reason.startswith("恢复到")
+
+
+def test_history_page_has_a_revert_button_per_version(client, catalogue, editor):
+    login(client, editor)
+    practice = Practice.objects.get(number=6)
+    client.post(change_url(practice), practice_form_data(practice, name="临时名称"))
+    html = client.get(reverse("admin:practices_practice_history", args=[practice.pk])).content.decode()
+    for record in practice.history.all()[1:]:
+        assert reverse("admin:practices_practice_revert", args=[practice.pk, record.history_id]) in html
+    assert html.count("恢复到此版本") == practice.history.count() - 1
+
+
+def test_editor_cannot_unpublish_by_reverting_to_the_loaders_draft(client, catalogue, editor):
+    login(client, editor)
+    practice = Practice.objects.get(number=6)
+    client.post(change_url(practice), practice_form_data(practice, name="临时名称"))
+    created = practice.history.earliest()  # the loader creates drafts, then publishes them
+    assert created.status == Status.DRAFT
+    response = client.post(reverse("admin:practices_practice_revert", args=[practice.pk, created.history_id]),
+                           follow=True)
+    assert "需要审核角色" in response.content.decode()
+    practice.refresh_from_db()
+    assert practice.status == Status.PUBLISHED and practice.name == "临时名称"
+
+
+def test_revert_is_refused_to_users_without_change_permission(client, catalogue, user_factory):
+    client.force_login(user_factory(username="nobody"))
+    practice = Practice.objects.get(number=6)
+    record = practice.history.earliest()
+    response = client.post(reverse("admin:practices_practice_revert", args=[practice.pk, record.history_id]))
+    assert response.status_code == 403
+
+
+def test_deleted_practice_is_recoverable_with_its_entries(client, catalogue, superuser):
+    login(client, superuser)
+    practice = Practice.objects.get(number=7)
+    entries = set(practice.entries.values_list("pk", "text"))
+    metrics = Metric.objects.filter(entry__practice=practice).count()
+    response = client.post(reverse("admin:practices_practice_delete", args=[practice.pk]), {"post": "yes"})
+    assert response.status_code == 302
+    assert not Practice.objects.filter(number=7).exists()
+    deleted_page = client.get(reverse("admin:practices_practice_deleted")).content.decode()
+    assert practice.name in deleted_page
+    response = client.post(reverse("admin:practices_practice_restore", args=[practice.pk]))
+    assert response.status_code == 302
+    restored = Practice.objects.get(number=7)
+    assert set(restored.entries.values_list("pk", "text")) == entries
+    assert Metric.objects.filter(entry__practice=restored).count() == metrics
+
+
+# --------------------------------------------------------------------------- no lost updates
+
+
+def test_second_save_of_a_stale_form_is_refused_with_what_changed(client, catalogue, editor, reviewer):
+    practice = Practice.objects.get(number=8)
+    form_of_a = practice_form_data(practice, name="甲的名称")
+    form_of_b = practice_form_data(practice, name="乙的名称")
+    login(client, editor)
+    assert client.post(change_url(practice), form_of_a).status_code == 302
+    login(client, reviewer)
+    response = client.post(change_url(practice), form_of_b)
+    assert response.status_code == 200  # the form again, with the refusal
+    message = " ".join(response.context["adminform"].form.non_field_errors())
+    assert "保存被拒绝" in message and "甲的名称" in message and editor.username in message
+    practice.refresh_from_db()
+    assert practice.name == "甲的名称" and practice.version == 2
+
+
+def test_stale_inline_entry_is_refused(client, catalogue, editor):
+    practice = Practice.objects.get(number=9)
+    stale = practice_form_data(practice, **{"entries-0-text": "乙改的内容。"})
+    entry = practice.entries.get(position=1)
+    entry.text = "甲改的内容。"
+    from practices import services
+
+    services.curated_record_save(instance=entry, user=editor)
+    login(client, editor)
+    response = client.post(change_url(practice), stale)
+    assert response.status_code == 200
+    assert "保存被拒绝" in response.content.decode()
+    assert PracticeEntry.objects.get(pk=entry.pk).text == "甲改的内容。"
+
+
+def test_conditional_update_refuses_a_save_that_races_past_the_form(catalogue, editor):
+    from practices import services
+
+    first = Practice.objects.get(number=10)
+    second = Practice.objects.get(number=10)
+    first.name = "先保存"
+    services.curated_record_save(instance=first, user=editor)
+    second.name = "后保存"
+    with pytest.raises(services.VersionConflict) as refused:
+        services.curated_record_save(instance=second, user=editor)
+    assert "先保存" in refused.value.message
+    assert Practice.objects.get(number=10).name == "先保存"
+
+
+def test_metric_figures_corrected_in_the_list_are_versioned(client, catalogue, editor):
+    login(client, editor)
+    url = reverse("admin:practices_metric_changelist")
+    page = client.get(url, {"entry__practice__id__exact": Practice.objects.get(number=1).pk})
+    formset = page.context["cl"].formset
+    assert 'name="form-0-expected_version"' in page.content.decode()
+    data = {k: v for k, v in _formset_post(formset).items()}
+    data["form-0-label"] = "改过的指标名"
+    data["_save"] = "保存"
+    response = client.post(url + f"?entry__practice__id__exact={Practice.objects.get(number=1).pk}", data)
+    assert response.status_code == 302
+    metric = Metric.objects.get(pk=formset.forms[0].instance.pk)
+    assert metric.label == "改过的指标名" and metric.version == 2
+
+
+def _formset_post(formset) -> dict:
+    data = {f"{formset.prefix}-{k}": v for k, v in formset.management_form.initial.items()}
+    for form in formset.forms:
+        for name, field in form.fields.items():
+            value = form.initial.get(name, field.initial)
+            if name == "id":
+                value = form.instance.pk
+            data[f"{form.prefix}-{name}"] = "" if value is None else value
+    return data
+
+
+def test_category_edit_uses_the_same_locking(client, catalogue, editor):
+    login(client, editor)
+    category = Category.objects.get(number=1)
+    stale = {"number": 1, "name": "甲", "slug": category.slug, "expected_version": category.version}
+    assert client.post(change_url(category), stale).status_code == 302
+    stale["name"] = "乙"
+    response = client.post(change_url(category), stale)
+    assert response.status_code == 200 and "保存被拒绝" in response.content.decode()
+    assert Category.objects.get(number=1).name == "甲"

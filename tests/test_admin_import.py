@@ -1,0 +1,302 @@
+"""Admin import and export: preview, confirm in a later request, one transaction, encodings, files that round-trip."""
+from __future__ import annotations
+
+import io
+import json
+
+import openpyxl
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from practices.models import Category, Metric, Practice, PracticeEntry, Status
+from practices.resources import PracticeResource
+
+EDITOR, REVIEWER = "编辑", "审核"
+CSV, XLSX, JSON = "0", "1", "2"
+HEADER = "number,name,category,category_name,status,cities,entries,source"
+SOURCE = "003_0afe494a00c202ac.txt"
+
+
+@pytest.fixture
+def editor(staff_user):
+    return staff_user(EDITOR)
+
+
+@pytest.fixture
+def reviewer(staff_user):
+    return staff_user(REVIEWER)
+
+
+def upload(client, model: str, content: bytes, *, fmt: str = CSV, name: str = "data.csv"):
+    return client.post(
+        reverse(f"admin:practices_{model}_import"),
+        {"format": fmt, "resource": "0", "import_file": SimpleUploadedFile(name, content)},
+    )
+
+
+def confirm(client, model: str, preview):
+    form = preview.context["confirm_form"]
+    return client.post(reverse(f"admin:practices_{model}_process_import"),
+                       {name: form.initial.get(name, "") for name in form.fields}, follow=True)
+
+
+def database_state() -> tuple:
+    return (
+        tuple(Practice.objects.order_by("number").values_list("number", "name", "status", "category_id", "version")),
+        tuple(PracticeEntry.objects.order_by("pk").values_list("pk", "practice_id", "city_id", "position", "text")),
+        Metric.objects.count(),
+    )
+
+
+def practice_row(number=1, name=None, category=None, status="published", cities=None, entries=None):
+    """One CSV row: the practice as stored, with the given changes."""
+    practice = Practice.objects.filter(number=number).first()
+    if category is None:
+        category = practice.category.number if practice else 1
+    if cities is None:
+        cities = ";".join(e.city.name for e in practice.entries.order_by("position"))
+    if entries is None:
+        entries = "\n".join(f"【{e.city.name}】{e.text}" for e in practice.entries.order_by("position"))
+    name = name or practice.name
+    quoted = '"' + entries.replace('"', '""') + '"'
+    return f"{number},{name},{category},,{status},{cities},{quoted},{SOURCE}"
+
+
+def csv_bytes(*rows: str, encoding="utf-8", header=HEADER) -> bytes:
+    return ("\n".join([header, *rows]) + "\n").encode(encoding)
+
+
+# --------------------------------------------------------------------------- preview and confirm
+
+
+def test_preview_writes_nothing_then_confirm_in_a_later_request_writes(client, catalogue, editor):
+    client.force_login(editor)
+    before = database_state()
+    preview = upload(client, "practice", csv_bytes(practice_row(1, name="导入后的名称")))
+    assert preview.status_code == 200
+    result = preview.context["result"]
+    assert not result.has_errors() and not result.has_validation_errors()
+    assert [row.import_type for row in result.rows] == ["update"]
+    assert "导入后的名称" in preview.content.decode()  # the row's diff is shown
+    assert database_state() == before  # the dry run left nothing behind
+    done = confirm(client, "practice", preview)
+    assert "导入完成" in done.content.decode()
+    practice = Practice.objects.get(number=1)
+    assert practice.name == "导入后的名称" and practice.version == 2
+    assert practice.history.latest().history_user == editor
+
+
+def test_unchanged_rows_are_skipped(client, catalogue, editor):
+    client.force_login(editor)
+    preview = upload(client, "practice", csv_bytes(practice_row(1), practice_row(2)))
+    assert [row.import_type for row in preview.context["result"].rows] == ["skip", "skip"]
+
+
+def test_import_creates_a_practice_with_entries_as_draft(client, catalogue, editor):
+    client.force_login(editor)
+    row = practice_row(73, name="新增做法", status="draft", cities="青岛市;成都市",
+                       entries="【青岛市】青岛的做法。\n【成都市】成都的做法。")
+    done = confirm(client, "practice", upload(client, "practice", csv_bytes(row)))
+    assert done.status_code == 200
+    practice = Practice.objects.get(number=73)
+    assert practice.status == Status.DRAFT
+    assert [(e.city.name, e.text, e.position) for e in practice.entries.order_by("position")] == [
+        ("青岛市", "青岛的做法。", 1), ("成都市", "成都的做法。", 2)]
+    assert client.get(practice.get_absolute_url()).status_code == 404  # drafts stay off the public site
+
+
+def test_confirm_survives_a_new_process_reading_the_database_cache(client, catalogue, editor):
+    from django.core.cache import caches
+
+    client.force_login(editor)
+    preview = upload(client, "practice", csv_bytes(practice_row(2, name="跨请求确认")))
+    key = preview.context["confirm_form"].initial["import_file_name"]
+    # The file is stored in the database cache (shared by every worker), not in a process temp dir.
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT COUNT(*) FROM catalogue_cache WHERE cache_key LIKE %s", [f"%{key}%"])
+        assert cursor.fetchone()[0] == 1
+    caches["default"].close()
+    confirm(client, "practice", preview)
+    assert Practice.objects.get(number=2).name == "跨请求确认"
+
+
+# --------------------------------------------------------------------------- bad files: nothing written, the row named
+
+
+@pytest.mark.parametrize(
+    ("label", "content", "message"),
+    [
+        ("wrong headers", lambda: csv_bytes(practice_row(1), header=HEADER.replace("name,", "title,")),
+         "缺少列：name"),
+        ("duplicate numbers", lambda: csv_bytes(practice_row(1, name="甲"), practice_row(1, name="乙")),
+         "第 2 条记录（表格第 3 行）与第 1 条记录"),
+        ("unknown city", lambda: csv_bytes(practice_row(1, name="甲"), practice_row(
+            2, cities="青岛市;火星市", entries="【青岛市】甲。\n【火星市】乙。")), "未知城市：火星市"),
+        ("unknown category", lambda: csv_bytes(practice_row(1, category=9)), "未知类别编号：9"),
+        ("entries not matching cities", lambda: csv_bytes(practice_row(1, cities="青岛市;江阴市",
+                                                                       entries="【江阴市】乙。")), "entries 必须以"),
+        ("undecodable bytes", lambda: csv_bytes(practice_row(1, name="甲")).replace(b"\xe7\x94\xb2", b"\xff\xfe"),
+         "无法识别文件编码"),
+    ],
+)
+def test_bad_file_leaves_the_database_unchanged_and_says_why(client, catalogue, editor, label, content, message):
+    client.force_login(editor)
+    before = database_state()
+    response = upload(client, "practice", content())
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert message in html, label
+    assert "confirm_form" not in response.context or response.context["confirm_form"] is None
+    assert database_state() == before
+
+
+def test_unknown_city_error_names_the_row(client, catalogue, editor):
+    client.force_login(editor)
+    response = upload(client, "practice", csv_bytes(practice_row(1), practice_row(
+        2, cities="火星市", entries="【火星市】乙。")))
+    invalid = response.context["result"].invalid_rows
+    assert [row.number for row in invalid] == [2]
+    assert invalid[0].error_dict == {"cities": ["未知城市：火星市"]}
+
+
+def test_errors_found_only_at_confirm_roll_back_every_row(client, catalogue, editor):
+    client.force_login(editor)
+    preview = upload(client, "practice", csv_bytes(practice_row(1, name="第一行"), practice_row(2, name="第二行")))
+    before = database_state()
+    # Between preview and confirm, someone removes the city the second row needs.
+    entry = PracticeEntry.objects.filter(practice__number=2).first()
+    city = entry.city
+    PracticeEntry.objects.filter(city=city).delete()
+    city.case_reports.clear()
+    city.delete()
+    response = confirm(client, "practice", preview)
+    assert "导入失败，数据库未作任何改动" in response.content.decode()
+    assert Practice.objects.get(number=1).name == before[0][0][1]
+
+
+@pytest.mark.parametrize("encoding", ["gb18030", "gbk", "utf-8", "utf-8-sig"])
+def test_csv_from_excel_on_chinese_windows_or_utf8_is_read(client, catalogue, editor, encoding):
+    client.force_login(editor)
+    done = confirm(client, "practice", upload(client, "practice", csv_bytes(practice_row(3, name="编码测试：民营企业"),
+                                                                          encoding=encoding)))
+    assert done.status_code == 200
+    assert Practice.objects.get(number=3).name == "编码测试：民营企业"
+
+
+# --------------------------------------------------------------------------- permissions inside the import
+
+
+def test_editor_cannot_publish_through_an_import(client, catalogue, editor):
+    client.force_login(editor)
+    before = database_state()
+    response = upload(client, "practice", csv_bytes(practice_row(4, status="draft")))
+    assert "你没有发布或撤回典型做法的权限" in response.content.decode()
+    assert database_state() == before
+
+
+def test_reviewer_can_unpublish_through_an_import(client, catalogue, reviewer):
+    client.force_login(reviewer)
+    confirm(client, "practice", upload(client, "practice", csv_bytes(practice_row(4, status="draft"))))
+    practice = Practice.objects.get(number=4)
+    assert practice.status == Status.DRAFT and practice.published_at is None
+
+
+def test_dropping_a_city_would_delete_an_entry_which_editors_may_not(client, catalogue, editor):
+    client.force_login(editor)
+    practice = Practice.objects.get(number=1)
+    first = practice.entries.order_by("position").first()
+    response = upload(client, "practice", csv_bytes(practice_row(
+        1, cities=first.city.name, entries=f"【{first.city.name}】{first.text}")))
+    assert "删除需要删除权限" in response.content.decode()
+
+
+@pytest.mark.parametrize("view", ["import", "export"])
+def test_import_and_export_need_their_permission(client, catalogue, user_factory, view):
+    from django.contrib.auth.models import Permission
+
+    user = user_factory(username="viewer")
+    user.user_permissions.add(Permission.objects.get(codename="view_practice"))
+    client.force_login(user)
+    assert client.get(reverse(f"admin:practices_practice_{view}")).status_code == 403
+    user.user_permissions.add(Permission.objects.get(codename=f"{view}_practice"))
+    client.force_login(user)
+    assert client.get(reverse(f"admin:practices_practice_{view}")).status_code == 200
+
+
+# --------------------------------------------------------------------------- export, template, round trip
+
+
+def export(client, model: str, fmt: str, query: str = ""):
+    from practices import resources
+
+    resource = {"practice": resources.PracticeResource, "metric": resources.MetricResource,
+                "casereport": resources.CaseReportResource, "category": resources.CategoryResource}[model]
+    fields = {f"{resource.__name__.lower()}_{name}": "on" for name in resource().get_export_order()}
+    return client.post(reverse(f"admin:practices_{model}_export") + query,
+                       {"format": fmt, "resource": "0", **fields})
+
+
+def test_csv_export_has_a_bom_and_follows_the_admin_filters(client, catalogue, editor):
+    client.force_login(editor)
+    response = export(client, "practice", CSV, "?category__id__exact=2")
+    body = response.content
+    assert body.startswith(b"\xef\xbb\xbf")
+    lines = body.decode("utf-8-sig").splitlines()
+    assert lines[0] == HEADER
+    numbers = {int(row.split(",")[0]) for row in lines[1:] if row[:1].isdigit() and "," in row}
+    expected = set(Practice.objects.filter(category_id=2).values_list("number", flat=True))
+    assert expected <= numbers and numbers <= expected | {0}
+
+
+@pytest.mark.parametrize(("model", "fmt"), [("practice", CSV), ("practice", XLSX), ("practice", JSON),
+                                            ("metric", CSV), ("casereport", XLSX), ("category", JSON)])
+def test_exported_files_import_back_unchanged(client, catalogue, reviewer, model, fmt):
+    client.force_login(reviewer)
+    exported = export(client, model, fmt)
+    assert exported.status_code == 200
+    name = {CSV: "x.csv", XLSX: "x.xlsx", JSON: "x.json"}[fmt]
+    preview = upload(client, model, exported.content, fmt=fmt, name=name)
+    result = preview.context["result"]
+    assert not result.has_errors() and not result.has_validation_errors()
+    assert {row.import_type for row in result.rows} == {"skip"}
+
+
+def test_export_includes_drafts_for_staff_and_columns_are_plain_names(client, catalogue, reviewer):
+    Practice.objects.filter(number=5).update(status=Status.DRAFT)
+    client.force_login(reviewer)
+    data = json.loads(export(client, "practice", JSON).content)
+    row = next(r for r in data if r["number"] == "5")
+    assert row["status"] == "draft"
+    assert row["category_name"] == Practice.objects.get(number=5).category.name
+    assert "\\u" not in export(client, "practice", CSV).content.decode("utf-8-sig")
+    assert not row["cities"].startswith("[")
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_import_template_has_the_import_columns(client, catalogue, editor, fmt):
+    client.force_login(editor)
+    response = client.get(reverse("admin:practices_practice_import_template", args=[fmt]))
+    assert response.status_code == 200
+    if fmt == "csv":
+        assert response.content.decode("utf-8-sig").strip() == HEADER
+    else:
+        sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+        assert [c.value for c in next(sheet.iter_rows())] == HEADER.split(",")
+
+
+def test_import_page_links_the_template_and_explains(client, catalogue, editor):
+    client.force_login(editor)
+    html = client.get(reverse("admin:practices_practice_import")).content.decode()
+    assert "import-template.csv" in html and "GB18030" in html and "一个事务" in html
+
+
+def test_category_import_round_trips_a_rename(client, catalogue, editor):
+    client.force_login(editor)
+    rows = PracticeResource  # noqa: F841 - the practice resource is not involved
+    category = Category.objects.get(number=7)
+    content = f"number,name,slug\n7,{category.name}（改）,{category.slug}\n".encode()
+    confirm(client, "category", upload(client, "category", content))
+    assert Category.objects.get(number=7).name == f"{category.name}（改）"

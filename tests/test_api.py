@@ -1,0 +1,357 @@
+"""The read-only JSON API (/api/…): shapes, shared filters, query bounds, bad input, drafts."""
+from __future__ import annotations
+
+import re
+from urllib.parse import urlencode
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+pytestmark = pytest.mark.django_db
+
+CITY_KEYS = {"name", "slug", "province"}
+CATEGORY_KEYS = {"number", "name", "slug"}
+
+
+def get_json(client, path, params=None, status=200):
+    url = path + ("?" + urlencode(params) if params else "")
+    response = client.get(url)
+    assert response.status_code == status, (url, response.status_code, response.content[:300])
+    assert response["Content-Type"].startswith("application/json")
+    return response.json()
+
+
+def html_count(client, path, params) -> int:
+    """The count the HTML list page states ("…共 N 项/篇")."""
+    html = client.get(path + "?" + urlencode(params)).content.decode()
+    description = re.search(r'class="description"[^>]*>([^<]*)<', html)
+    assert description, html[:500]
+    return int(re.search(r"共 (\d+) [项篇]", description.group(1)).group(1))
+
+
+# -- shapes ------------------------------------------------------------------
+def test_practice_list_has_the_documented_shape(client, catalogue):
+    data = get_json(client, "/api/practices/", {"page_size": 5})
+    assert {"count", "next", "previous", "results", "description", "facets"} <= set(data)
+    assert data["count"] == 72
+    assert data["previous"] is None and "page=2" in data["next"]
+    assert len(data["results"]) == 5
+    first = data["results"][0]
+    assert set(first) == {"number", "name", "category", "cities", "url"}
+    assert first["number"] == 1 and first["name"] == "推进企业开办智能化、极简化"
+    assert set(first["category"]) == CATEGORY_KEYS and first["category"]["number"] == 1
+    assert [city["name"] for city in first["cities"]] == ["青岛市", "江阴市", "佛山市"]
+    assert all(set(city) == CITY_KEYS for city in first["cities"])
+    assert first["cities"][0] == {"name": "青岛市", "slug": "qingdao", "province": "山东省"}
+    assert first["url"] == "http://testserver/practices/1/"
+    assert client.get(first["url"]).status_code == 200
+
+
+def test_practice_detail_adds_entries_and_metrics(client, catalogue):
+    data = get_json(client, "/api/practices/1/")
+    assert set(data) == {"number", "name", "category", "cities", "url", "entries", "metrics"}
+    assert [entry["city"]["slug"] for entry in data["entries"]] == ["qingdao", "jiangyin", "foshan"]
+    assert all(set(entry) == {"city", "text"} and entry["text"] for entry in data["entries"])
+    assert data["entries"][0]["text"].startswith("研发“青易办”")
+    assert data["metrics"], "practice 1 reports durations such as 0.5天"
+    metric = data["metrics"][0]
+    assert {"id", "city", "raw", "value", "unit", "normalized_value", "normalized_unit", "kind", "sentence"} <= set(metric)
+    assert metric["raw"] in metric["sentence"]
+    assert set(metric["city"]) == CITY_KEYS
+
+
+def test_facets_are_plain_data_with_absolute_toggle_urls(client, catalogue):
+    data = get_json(client, "/api/practices/", {"city": "qingdao"})
+    assert set(data["facets"]) == {"category", "city", "province"}
+    selected = [facet for facet in data["facets"]["city"] if facet["selected"]]
+    assert [facet["value"] for facet in selected] == ["qingdao"]
+    facet = selected[0]
+    assert set(facet) == {"value", "label", "count", "toggle_url", "selected"}
+    assert facet["count"] == data["count"]
+    assert facet["toggle_url"].startswith("http://testserver/api/practices/")
+    # Following a category facet gives exactly the count it announced.
+    category = data["facets"]["category"][0]
+    followed = client.get(category["toggle_url"]).json()
+    assert followed["count"] == category["count"]
+    assert data["description"].endswith(f"共 {data['count']} 项")
+
+
+@pytest.mark.parametrize(
+    ("path", "key", "expected"),
+    [
+        ("/api/categories/", "rongzi-nanti", {"number": 2, "name": "破解民营企业融资难题", "slug": "rongzi-nanti"}),
+        ("/api/categories/", "2", {"number": 2, "slug": "rongzi-nanti"}),
+        ("/api/provinces/", "shandong", {"name": "山东省", "slug": "shandong"}),
+        ("/api/cities/", "taizhou-zhejiang", {"name": "台州市", "slug": "taizhou-zhejiang", "province": "浙江省"}),
+        ("/api/practices/", "72", {"number": 72}),
+    ],
+)
+def test_detail_by_natural_identifier(client, catalogue, path, key, expected):
+    data = get_json(client, f"{path}{key}/")
+    assert expected.items() <= data.items()
+    assert data["url"].startswith("http://testserver/")
+
+
+def test_reference_lists(client, catalogue):
+    categories = get_json(client, "/api/categories/")
+    assert categories["count"] == 7
+    assert sum(item["practice_count"] for item in categories["results"]) == 72
+    cities = get_json(client, "/api/cities/", {"page_size": 100})["results"]
+    qingdao = next(city for city in cities if city["slug"] == "qingdao")
+    assert qingdao["practice_count"] == get_json(client, "/api/practices/", {"city": "qingdao"})["count"]
+    assert qingdao["province_slug"] == "shandong"
+    provinces = get_json(client, "/api/provinces/", {"page_size": 100})["results"]
+    zhejiang = next(province for province in provinces if province["slug"] == "zhejiang")
+    assert {"wenzhou", "taizhou-zhejiang"} <= {city["slug"] for city in zhejiang["cities"]}
+
+
+def test_case_report_list_and_detail(client, catalogue):
+    from practices.models import CaseReport
+
+    data = get_json(client, "/api/case-reports/", {"page_size": 100})
+    assert data["count"] == CaseReport.objects.published().count() == 14
+    item = data["results"][0]
+    assert set(item) == {"id", "title", "subtitle", "kicker", "byline", "province", "cities", "categories",
+                         "source", "published_at", "url"}
+    assert set(item["province"]) == {"name", "slug"}
+    detail = get_json(client, f"/api/case-reports/{item['id']}/")
+    assert detail["body"] and detail["title"] == item["title"]
+    assert {"related_practices", "metrics", "source_spans"} <= set(detail)
+    for link in detail["related_practices"]:
+        assert set(link) == {"number", "name", "score", "confirmed", "url"}
+
+
+def test_metric_list_and_detail(client, catalogue):
+    from practices.models import Metric
+
+    data = get_json(client, "/api/metrics/", {"practice": 1})
+    assert data["count"] == Metric.objects.filter(entry__practice__number=1).count() > 0
+    metric = data["results"][0]
+    assert metric["practice"]["number"] == 1 and set(metric["category"]) == CATEGORY_KEYS
+    assert get_json(client, f"/api/metrics/{metric['id']}/")["raw"] == metric["raw"]
+    assert "unit" in data["facets"]
+
+
+def test_page_size_is_capped(client, catalogue):
+    data = get_json(client, "/api/metrics/", {"page_size": 10000})
+    assert data["count"] > 100
+    assert len(data["results"]) == 100
+    assert len(get_json(client, "/api/practices/", {"page_size": 7})["results"]) == 7
+
+
+# -- the same filters as the pages -----------------------------------------
+@pytest.mark.parametrize(
+    "params",
+    [
+        {},
+        {"city": "qingdao"},
+        {"city": "青岛"},
+        {"city": "台州市"},
+        {"category": "2"},
+        {"category": "rongzi-nanti"},
+        {"province": "zhejiang"},
+        {"province": "浙江省", "category": "1"},
+        {"has_metrics": "true"},
+        {"has_metrics": "false"},
+        {"q": "融资"},
+        {"q": "融资", "city": "wenzhou"},
+        {"sort": "-cities"},
+        {"city": "chengdu", "sort": "name"},
+    ],
+)
+def test_practice_filters_match_the_html_list(client, catalogue, params):
+    data = get_json(client, "/api/practices/", {**params, "page_size": 100})
+    assert data["count"] == html_count(client, "/practices/", params)
+    assert len(data["results"]) == data["count"]
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{}, {"province": "zhejiang"}, {"province": "福建省"}, {"category": "2"}, {"q": "商会"}, {"city": "wenzhou"}],
+)
+def test_case_report_filters_match_the_html_list(client, catalogue, params):
+    data = get_json(client, "/api/case-reports/", params)
+    assert data["count"] == html_count(client, "/case-reports/", params)
+
+
+def test_filters_actually_filter(client, catalogue):
+    counts = {
+        name: get_json(client, "/api/practices/", params)["count"]
+        for name, params in {
+            "all": {}, "qingdao": {"city": "qingdao"}, "cat2": {"category": "2"}, "q": {"q": "融资"},
+        }.items()
+    }
+    assert counts["all"] == 72
+    assert 0 < counts["qingdao"] < 72 and 0 < counts["cat2"] < 72 and 0 < counts["q"] < 72
+    first = get_json(client, "/api/practices/", {"sort": "-number"})["results"][0]
+    assert first["number"] == 72
+
+
+# -- bounded queries ------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("path", "limit"),
+    [
+        ("/api/practices/", 8),
+        ("/api/practices/?city=qingdao&q=融资", 10),
+        ("/api/case-reports/", 8),
+        ("/api/metrics/", 5),
+        ("/api/categories/", 3),
+        ("/api/provinces/", 3),
+        ("/api/cities/", 3),
+    ],
+)
+def test_list_queries_are_bounded_whatever_the_page_size(client, catalogue, django_assert_max_num_queries,
+                                                          path, limit):
+    separator = "&" if "?" in path else "?"
+    counts = []
+    for size in (1, 100):
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(f"{path}{separator}page_size={size}").status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1], "the number of queries must not grow with the page size"
+    with django_assert_max_num_queries(limit):
+        client.get(f"{path}{separator}page_size=100")
+
+
+@pytest.mark.parametrize(
+    ("path", "limit"),
+    [
+        ("/api/practices/1/", 3),
+        ("/api/case-reports/1/", 5),
+        ("/api/metrics/1/", 1),
+        ("/api/categories/rongzi-nanti/", 1),
+        ("/api/provinces/zhejiang/", 2),
+        ("/api/cities/qingdao/", 1),
+    ],
+)
+def test_detail_queries_are_bounded(client, catalogue, django_assert_max_num_queries, path, limit):
+    with django_assert_max_num_queries(limit):
+        assert client.get(path).status_code == 200
+
+
+# -- bad input never gives a 500 -------------------------------------------
+@pytest.mark.parametrize(
+    ("url", "status", "message"),
+    [
+        ("/api/practices/?category=nope", 400, "nope"),
+        ("/api/practices/?category=99", 400, "99"),
+        ("/api/practices/?city=atlantis", 400, "atlantis"),
+        ("/api/practices/?province=%3Cb%3Ex%3C%2Fb%3E", 400, "<b>x</b>"),
+        # NullBooleanField semantics (shared with the page): an unrecognised value means "either".
+        ("/api/practices/?has_metrics=maybe", 200, '"count":72'),
+        ("/api/practices/?sort=bad", 400, "sort"),
+        ("/api/practices/?q=" + "很" * 500, 400, "q"),
+        ("/api/practices/?q=%00", 400, "q"),
+        ("/api/practices/?city=%00", 400, "city"),
+        ("/api/practices/?q=%3Cscript%3Ealert(1)%3C%2Fscript%3E", 200, "<script>alert(1)</script>"),
+        ("/api/practices/?q=%27%3B%20DROP%20TABLE%20practices--", 200, "DROP TABLE"),
+        ("/api/practices/?q=%25%25%5F%5C", 200, "共 0 项"),
+        ("/api/practices/?page=0", 404, "detail"),
+        ("/api/practices/?page=abc", 404, "detail"),
+        ("/api/practices/?page=999", 404, "detail"),
+        ("/api/practices/?page=%00", 404, "detail"),
+        ("/api/practices/?page=99999999999999999999999", 404, "detail"),
+        ("/api/practices/?page_size=-5", 200, "count"),
+        ("/api/practices/?page_size=%F0%9F%92%A3", 200, "count"),
+        ("/api/practices/abc/", 404, "detail"),
+        ("/api/practices/0/", 404, "detail"),
+        ("/api/practices/99999999999999999999999/", 404, "detail"),
+        ("/api/practices/%E9%9D%92/", 404, "detail"),
+        ("/api/categories/99999999999999999999999/", 404, "detail"),
+        ("/api/categories/%3Cscript%3E/", 404, "detail"),
+        ("/api/cities/atlantis/", 404, "detail"),
+        ("/api/provinces/%00/", 404, "detail"),
+        ("/api/cities/qing%00dao/", 404, "detail"),
+        ("/api/categories/%00/", 404, "detail"),
+        ("/api/practices/%00/", 404, "detail"),
+        ("/api/case-reports/%00/", 404, "detail"),
+        ("/api/metrics/?unit=%00", 400, "unit"),
+        ("/api/case-reports/?q=%00", 400, "q"),
+        ("/api/case-reports/99999999999999999999999/", 404, "detail"),
+        ("/api/case-reports/?province=nowhere", 400, "nowhere"),
+        ("/api/case-reports/?category=%27", 400, "category"),
+        ("/api/metrics/?practice=abc", 400, "practice"),
+        ("/api/metrics/?practice=1e400", 400, "practice"),
+        ("/api/metrics/?practice=99999999999999999999999", 400, "practice"),
+        ("/api/metrics/?kind=%3Cimg%3E", 400, "kind"),
+        ("/api/metrics/?unit=" + "元" * 50, 400, "unit"),
+        ("/api/metrics/?unit=furlongs", 200, '"count":0'),
+        ("/api/metrics/-1/", 404, "detail"),
+        ("/api/practices/?format=xml", 404, "detail"),
+    ],
+)
+def test_bad_input_gets_a_clear_json_answer(client, catalogue, url, status, message):
+    response = client.get(url)
+    assert response.status_code == status, response.content[:300]
+    assert response["Content-Type"].startswith("application/json")
+    assert message in response.content.decode()
+
+
+# -- drafts ------------------------------------------------------------------
+def test_draft_practices_are_invisible(client, catalogue):
+    from practices.models import Metric, Practice
+
+    Practice.objects.filter(number=5).update(status="draft")
+    draft_metric = Metric.objects.filter(entry__practice__number=5).first()
+    assert draft_metric is not None, "practice 5 has metrics in the catalogue"
+
+    get_json(client, "/api/practices/5/", status=404)
+    listed = get_json(client, "/api/practices/", {"page_size": 100})
+    assert listed["count"] == 71 and 5 not in [item["number"] for item in listed["results"]]
+    assert get_json(client, "/api/metrics/", {"practice": 5})["count"] == 0
+    get_json(client, f"/api/metrics/{draft_metric.pk}/", status=404)
+    all_metrics = get_json(client, "/api/metrics/", {"page_size": 100, "category": "1"})
+    assert all(item["practice"]["number"] != 5 for item in all_metrics["results"])
+    categories = get_json(client, "/api/categories/")["results"]
+    assert sum(item["practice_count"] for item in categories) == 71
+
+
+def test_draft_case_reports_and_links_to_draft_practices_are_invisible(client, catalogue):
+    from practices.models import CaseReport, Practice, RelatedPractice
+
+    link = RelatedPractice.objects.exclude(confirmed=False).select_related("case_report", "practice").first()
+    report, practice = link.case_report, link.practice
+    before = get_json(client, f"/api/case-reports/{report.pk}/")
+    assert practice.number in [item["number"] for item in before["related_practices"]]
+
+    Practice.objects.filter(pk=practice.pk).update(status="draft")
+    after = get_json(client, f"/api/case-reports/{report.pk}/")
+    assert practice.number not in [item["number"] for item in after["related_practices"]]
+
+    CaseReport.objects.filter(pk=report.pk).update(status="draft")
+    get_json(client, f"/api/case-reports/{report.pk}/", status=404)
+    listed = get_json(client, "/api/case-reports/", {"page_size": 100})
+    assert report.pk not in [item["id"] for item in listed["results"]]
+    assert listed["count"] == 13
+
+
+# -- schema and browsable pages ---------------------------------------------
+def test_openapi_schema_documents_every_endpoint(client, catalogue):
+    from drf_spectacular.generators import SchemaGenerator
+    from drf_spectacular.validation import validate_schema
+
+    response = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    assert response.status_code == 200
+    schema = response.json()
+    assert schema["openapi"].startswith("3.")
+    for path in ("/api/practices/", "/api/practices/{number}/", "/api/categories/", "/api/categories/{key}/",
+                 "/api/provinces/", "/api/provinces/{slug}/", "/api/cities/", "/api/cities/{slug}/",
+                 "/api/case-reports/", "/api/case-reports/{id}/", "/api/metrics/", "/api/metrics/{id}/"):
+        assert path in schema["paths"], path
+    parameters = {p["name"] for p in schema["paths"]["/api/practices/"]["get"]["parameters"]}
+    assert {"category", "city", "province", "has_metrics", "q", "sort", "page", "page_size"} <= parameters
+    assert not any(set(operation) - {"get"} for operation in schema["paths"].values()), "read-only API"
+    validate_schema(SchemaGenerator().get_schema(request=None, public=True))
+
+
+def test_browsable_api_renders(client, catalogue):
+    response = client.get("/api/practices/?format=api&city=qingdao")
+    assert response.status_code == 200
+    assert "text/html" in response["Content-Type"]
+    assert client.get("/api/").status_code == 200
+
+
+def test_api_is_read_only(client, catalogue):
+    assert client.post("/api/practices/", {"number": 99, "name": "x"}).status_code == 405
+    assert client.delete("/api/practices/1/").status_code == 405

@@ -1,0 +1,246 @@
+"""Downloads of filtered lists: /practices|case-reports|metrics/export.csv|.xlsx|.json."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+from urllib.parse import urlencode
+
+import openpyxl
+import pytest
+from django.http import StreamingHttpResponse
+
+pytestmark = pytest.mark.django_db
+
+BOM = "\ufeff".encode()
+
+
+def download(client, url, status=200):
+    response = client.get(url)
+    assert response.status_code == status, (url, response.content[:300] if not response.streaming else "")
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    return response, body
+
+
+def csv_rows(body: bytes) -> list[list[str]]:
+    assert body.startswith(BOM), "Excel on Chinese Windows needs the BOM to read UTF-8"
+    return list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
+
+
+def xlsx_rows(body: bytes) -> list[list]:
+    sheet = openpyxl.load_workbook(io.BytesIO(body)).active
+    return [["" if cell is None else cell for cell in row] for row in sheet.iter_rows(values_only=True)]
+
+
+def api_numbers(client, params) -> list[int]:
+    data = client.get("/api/practices/?" + urlencode({**params, "page_size": 100})).json()
+    return [item["number"] for item in data["results"]]
+
+
+# -- formats -------------------------------------------------------------------
+def test_practices_csv_is_utf8_with_bom_one_row_per_practice(client, catalogue):
+    from practices.resources import PracticeResource
+
+    response, body = download(client, "/practices/export.csv")
+    assert isinstance(response, StreamingHttpResponse)
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert 'filename="practices.csv"' in response["Content-Disposition"]
+    rows = csv_rows(body)
+    assert rows[0] == PracticeResource().get_export_headers()
+    assert len(rows) == 1 + 72
+    assert rows[1][:2] == ["1", "推进企业开办智能化、极简化"]
+    assert len({row[0] for row in rows[1:]}) == 72
+
+
+def test_csv_is_byte_identical_to_the_admin_format(client, catalogue):
+    """The stream writes what the admin's export (resources.CSV) writes for the same rows."""
+    from practices.models import Practice
+    from practices.resources import CSV, PracticeResource
+
+    _, body = download(client, "/practices/export.csv")
+    dataset = PracticeResource(published_only=True).export(Practice.objects.with_cities().order_by("number"))
+    assert body.decode("utf-8") == CSV().export_data(dataset)
+
+
+def test_practices_xlsx_opens_with_openpyxl(client, catalogue):
+    from practices.resources import PracticeResource
+
+    response, body = download(client, "/practices/export.xlsx")
+    assert response["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    assert 'filename="practices.xlsx"' in response["Content-Disposition"]
+    rows = xlsx_rows(body)
+    assert list(rows[0]) == PracticeResource().get_export_headers()
+    assert len(rows) == 1 + 72
+    assert rows[1][1] == "推进企业开办智能化、极简化"
+
+
+def test_practices_json_is_a_list_of_objects_keyed_by_column(client, catalogue):
+    from practices.models import Practice
+    from practices.resources import JSON, PracticeResource
+
+    response, body = download(client, "/practices/export.json")
+    assert isinstance(response, StreamingHttpResponse)
+    assert response["Content-Type"] == "application/json; charset=utf-8"
+    records = json.loads(body)
+    assert len(records) == 72
+    assert list(records[0]) == PracticeResource().get_export_headers()
+    assert records[0]["name"] == "推进企业开办智能化、极简化"
+    assert "推进" in body.decode("utf-8"), "Chinese is written unescaped"
+    dataset = PracticeResource(published_only=True).export(Practice.objects.with_cities().order_by("number"))
+    assert body.decode("utf-8") == JSON().export_data(dataset)
+
+
+@pytest.mark.parametrize("kind", ["case-reports", "metrics"])
+@pytest.mark.parametrize("fmt", ["csv", "xlsx", "json"])
+def test_case_report_and_metric_exports(client, catalogue, kind, fmt):
+    from practices.models import CaseReport, Metric
+
+    expected = {
+        "case-reports": CaseReport.objects.published().count(),
+        "metrics": Metric.objects.published().filter(entry__isnull=False).count(),  # as on /metrics/
+    }[kind]
+    response, body = download(client, f"/{kind}/export.{fmt}")
+    assert f'filename="{kind}.{fmt}"' in response["Content-Disposition"]
+    if fmt == "csv":
+        assert len(csv_rows(body)) == 1 + expected
+    elif fmt == "xlsx":
+        assert len(xlsx_rows(body)) == 1 + expected
+    else:
+        assert len(json.loads(body)) == expected
+    assert expected > 0
+
+
+def test_big_csv_is_written_in_chunks(catalogue):
+    """Streaming in batches: the metrics CSV arrives as several chunks, not one string."""
+    from practices import exports
+
+    table, errors = exports.table_for("metrics")
+    assert errors == []
+    chunks = list(exports.csv_chunks(table))
+    assert len(chunks) >= 3
+    assert max(len(chunk) for chunk in chunks) < sum(len(chunk) for chunk in chunks) / 2
+
+
+# -- the same FilterSet as the pages -----------------------------------------
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"city": "qingdao"},
+        {"city": "台州"},
+        {"category": "rongzi-nanti"},
+        {"province": "浙江省"},
+        {"has_metrics": "true"},
+        {"q": "融资"},
+        {"q": "人才", "sort": "-number"},
+        {"city": "chengdu", "sort": "-cities"},
+    ],
+)
+def test_practice_exports_follow_the_list_filters(client, catalogue, params):
+    query = "?" + urlencode(params)
+    numbers = api_numbers(client, params)
+    assert 0 < len(numbers) < 72
+    _, body = download(client, "/practices/export.csv" + query)
+    assert [int(row[0]) for row in csv_rows(body)[1:]] == numbers
+    _, body = download(client, "/practices/export.json" + query)
+    assert [int(record["number"]) for record in json.loads(body)] == numbers
+    _, body = download(client, "/practices/export.xlsx" + query)
+    assert [int(row[0]) for row in xlsx_rows(body)[1:]] == numbers
+
+
+@pytest.mark.parametrize(
+    ("kind", "params", "api"),
+    [
+        ("case-reports", {"province": "zhejiang"}, "/api/case-reports/"),
+        ("case-reports", {"category": "2"}, "/api/case-reports/"),
+        ("metrics", {"city": "wenzhou"}, "/api/metrics/"),
+        ("metrics", {"unit": "元", "category": "2"}, "/api/metrics/"),
+        ("metrics", {"practice": "1"}, "/api/metrics/"),
+    ],
+)
+def test_other_exports_follow_their_list_filters(client, catalogue, kind, params, api):
+    count = client.get(api + "?" + urlencode(params)).json()["count"]
+    assert count > 0
+    _, body = download(client, f"/{kind}/export.csv?" + urlencode(params))
+    assert len(csv_rows(body)) == 1 + count
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("/practices/export.csv?category=nope", "nope"),
+        ("/practices/export.xlsx?city=atlantis", "atlantis"),
+        ("/practices/export.json?province=%3Cscript%3E", "<script>"),
+        ("/practices/export.csv?q=%00", ""),
+        ("/case-reports/export.csv?province=nowhere", "nowhere"),
+        ("/metrics/export.csv?practice=abc", ""),
+        ("/metrics/export.json?unit=%00", ""),
+        ("/case-reports/export.xlsx?city=%00", ""),
+    ],
+)
+def test_bad_filters_give_a_400_naming_the_value(client, catalogue, url, message):
+    response = client.get(url)
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/json"
+    body = response.json()
+    assert body["detail"] and body["errors"]
+    assert message in " ".join(body["errors"])
+
+
+def test_unknown_format_is_not_an_export(client, catalogue):
+    assert client.get("/practices/export.pdf").status_code == 404
+    assert client.post("/practices/export.csv").status_code == 405
+
+
+# -- formula neutralisation --------------------------------------------------------
+@pytest.mark.parametrize("dangerous", ["=HYPERLINK(\"http://x\",\"y\")", "+1+1", "-2+3", "@SUM(A1)", "\t=1"])
+def test_spreadsheet_cells_never_run_as_formulas(client, catalogue, dangerous):
+    from practices.models import Practice
+
+    Practice.objects.filter(number=1).update(name=dangerous)
+    _, body = download(client, "/practices/export.csv?sort=number")
+    row = csv_rows(body)[1]
+    assert row[1] == "'" + dangerous
+
+    _, body = download(client, "/practices/export.xlsx?sort=number")
+    sheet = openpyxl.load_workbook(io.BytesIO(body)).active
+    cell = sheet.cell(row=2, column=2)
+    assert cell.value == "'" + dangerous
+    assert cell.data_type == "s"
+
+    _, body = download(client, "/practices/export.json?sort=number")
+    assert json.loads(body)[0]["name"] == dangerous, "JSON is data, not a spreadsheet: kept as is"
+
+
+def test_harmless_text_is_not_quoted(client, catalogue):
+    _, body = download(client, "/metrics/export.csv?practice=1&sort=practice")
+    rows = csv_rows(body)
+    assert not any(cell.startswith("'") for row in rows for cell in row)
+
+
+# -- drafts ------------------------------------------------------------------------
+def test_drafts_are_never_exported(client, catalogue):
+    from practices.models import CaseReport, Metric, Practice
+
+    Practice.objects.filter(number=5).update(status="draft")
+    report = CaseReport.objects.order_by("pk").first()
+    CaseReport.objects.filter(pk=report.pk).update(status="draft")
+    assert Metric.objects.filter(entry__practice__number=5).exists()
+
+    _, body = download(client, "/practices/export.csv")
+    numbers = [row[0] for row in csv_rows(body)[1:]]
+    assert "5" not in numbers and len(numbers) == 71
+    _, body = download(client, "/practices/export.json")
+    assert "5" not in [record["number"] for record in json.loads(body)]
+    _, body = download(client, "/practices/export.xlsx")
+    assert "5" not in [str(row[0]) for row in xlsx_rows(body)[1:]]
+
+    _, body = download(client, "/case-reports/export.json")
+    assert report.title not in [record["title"] for record in json.loads(body)]
+    _, body = download(client, "/metrics/export.json?practice=5")
+    assert json.loads(body) == []
+
+
+def test_exports_run_a_bounded_number_of_queries(client, catalogue, django_assert_max_num_queries):
+    """Practice exports prefetch entries and cities: a handful of queries for 72 rows."""
+    with django_assert_max_num_queries(10):
+        download(client, "/practices/export.csv")

@@ -1,0 +1,182 @@
+"""practices.filters: one FilterSet per public list, shared by pages, API and exports."""
+import pytest
+from django.http import QueryDict
+
+from practices.filters import CaseReportFilterSet, MetricFilterSet, PracticeFilterSet
+from practices.models import CaseReport, Metric, Practice
+
+pytestmark = pytest.mark.django_db
+
+
+def practices(query: str) -> PracticeFilterSet:
+    return PracticeFilterSet(QueryDict(query))
+
+
+def numbers(filterset) -> list[int]:
+    return list(filterset.qs.values_list("number", flat=True))
+
+
+@pytest.mark.parametrize("value", ["2", "rongzi-nanti", "RONGZI-NANTI", "破解民营企业融资难题", " 2 "])
+def test_category_by_number_slug_or_name(catalogue, value):
+    filterset = practices(f"category={value}")
+    assert filterset.selected()["category"].number == 2
+    assert numbers(filterset) == list(
+        Practice.objects.filter(category__number=2).order_by("number").values_list("number", flat=True)
+    )
+
+
+@pytest.mark.parametrize("value", ["taizhou-zhejiang", "台州市", "台州"])
+def test_city_by_slug_or_chinese_name_with_or_without_shi(catalogue, value):
+    filterset = practices(f"city={value}")
+    assert filterset.selected()["city"].name == "台州市"
+    expected = set(Practice.objects.filter(entries__city__slug="taizhou-zhejiang").values_list("number", flat=True))
+    assert set(numbers(filterset)) == expected and len(expected) > 10
+
+
+@pytest.mark.parametrize("value", ["zhejiang", "浙江省", "浙江"])
+def test_province_by_slug_or_name(catalogue, value):
+    filterset = practices(f"province={value}")
+    assert filterset.selected()["province"].slug == "zhejiang"
+    expected = set(
+        Practice.objects.filter(entries__city__province__slug="zhejiang").values_list("number", flat=True)
+    )
+    assert set(numbers(filterset)) == expected
+
+
+@pytest.mark.parametrize(("query", "message"), [
+    ("category=99", "没有类别“99”"),
+    ("category=nope", "没有类别“nope”"),
+    ("city=火星市", "没有城市“火星市”"),
+    ("province=<b>x</b>", "没有省份“<b>x</b>”"),
+    ("city=" + "x" * 500, "100"),
+])
+def test_unknown_lookup_gives_an_error_and_an_empty_result(catalogue, query, message):
+    filterset = practices(query)
+    assert filterset.qs.count() == 0
+    assert any(message in text for text in filterset.error_messages())
+
+
+def test_rows_do_not_repeat_when_a_practice_has_several_matching_entries(catalogue):
+    # Practice 23 was reported by several cities of the same province (浙江: 温州? 台州).
+    rows = numbers(practices("province=zhejiang&sort=-cities"))
+    assert len(rows) == len(set(rows))
+
+
+def test_has_metrics_splits_the_catalogue(catalogue):
+    with_metrics = set(numbers(practices("has_metrics=true")))
+    without = set(numbers(practices("has_metrics=false")))
+    assert with_metrics and without and not (with_metrics & without)
+    assert len(with_metrics) + len(without) == 72
+    assert with_metrics == set(Practice.objects.filter(entries__metrics__isnull=False).values_list("number", flat=True))
+
+
+def test_search_combines_with_every_filter(catalogue):
+    filterset = practices("category=2&city=台州&province=zhejiang&has_metrics=true&q=融资")
+    found = numbers(filterset)
+    assert found
+    for practice in Practice.objects.filter(number__in=found).prefetch_related("entries__city", "entries__metrics"):
+        assert practice.category.number == 2
+        assert "台州市" in {entry.city.name for entry in practice.entries.all()}
+        assert any(entry.metrics.all() for entry in practice.entries.all())
+        assert "融资" in practice.name + "".join(entry.text for entry in practice.entries.all())
+
+
+def test_search_defaults_to_relevance_and_explicit_sort_wins(catalogue):
+    relevance = practices("q=融资").qs
+    ranks = [p.search_rank for p in relevance]
+    assert ranks == sorted(ranks, reverse=True)
+    assert numbers(practices("q=融资&sort=number")) == sorted(numbers(practices("q=融资")))
+
+
+@pytest.mark.parametrize(("sort", "key", "reverse"), [
+    ("number", lambda p: p.number, False),
+    ("-number", lambda p: p.number, True),
+    ("-cities", lambda p: p.entries.count(), True),
+    ("cities", lambda p: p.entries.count(), False),
+])
+def test_sort_orders(catalogue, sort, key, reverse):
+    rows = list(practices(f"sort={sort}").qs)
+    values = [key(p) for p in rows]
+    assert values == sorted(values, reverse=reverse) and len(rows) == 72
+
+
+def test_sort_by_name_is_the_database_order_of_names(catalogue):
+    rows = [p.name for p in practices("sort=name").qs]
+    assert rows == list(Practice.objects.order_by("name", "number").values_list("name", flat=True))
+
+
+@pytest.mark.parametrize("query", ["sort=bogus", "sort=relevance", "sort="])
+def test_a_bad_or_meaningless_sort_falls_back_to_number_order_without_emptying(catalogue, query):
+    assert numbers(practices(query)) == list(range(1, 73))
+
+
+def test_drafts_never_pass_whatever_queryset_is_given(catalogue):
+    Practice.objects.filter(number__in=[14, 15]).update(status="draft")
+    for filterset in (PracticeFilterSet(QueryDict("q=转贷")), PracticeFilterSet(QueryDict(""), Practice.objects.all())):
+        assert not {14, 15} & set(numbers(filterset))
+
+
+def test_filtered_without_drops_one_filter_only(catalogue):
+    filterset = practices("category=2&city=qingdao")
+    assert set(filterset.filtered_without("city").values_list("number", flat=True)) == set(
+        Practice.objects.filter(category__number=2).values_list("number", flat=True)
+    )
+    assert set(filterset.filtered_without("category").values_list("number", flat=True)) == set(
+        Practice.objects.filter(entries__city__slug="qingdao").values_list("number", flat=True)
+    )
+
+
+# -- case reports ---------------------------------------------------------------
+@pytest.mark.parametrize(("query", "expected"), [
+    ("province=zhejiang", lambda r: r.province.slug == "zhejiang"),
+    ("city=宁波", lambda r: "ningbo" in {c.slug for c in r.cities.all()}),
+    ("category=rongzi-nanti", lambda r: "rongzi-nanti" in {c.slug for c in r.categories.all()}),
+    ("q=商会", lambda r: "商会" in r.title + r.subtitle + r.body),
+])
+def test_case_report_filters(catalogue, query, expected):
+    found = list(CaseReportFilterSet(QueryDict(query)).qs)
+    everything = list(CaseReport.objects.published())
+    assert found and len(found) < len(everything)
+    assert {r.pk for r in found} == {r.pk for r in everything if expected(r)}
+
+
+def test_case_report_filter_hides_drafts(catalogue):
+    report = CaseReport.objects.filter(province__slug="zhejiang").first()
+    report.status = "draft"
+    report.save()
+    assert report.pk not in set(CaseReportFilterSet(QueryDict("province=zhejiang")).qs.values_list("pk", flat=True))
+
+
+# -- metrics --------------------------------------------------------------------
+def test_metric_unit_filter_and_value_sort(catalogue):
+    rows = list(MetricFilterSet(QueryDict("unit=元&sort=-value")).qs)
+    assert rows and {m.normalized_unit for m in rows} == {"元"}
+    values = [m.normalized_value for m in rows]
+    assert values == sorted(values, reverse=True)
+    ascending = [m.normalized_value for m in MetricFilterSet(QueryDict("unit=元&sort=value")).qs]
+    assert ascending == sorted(values)
+
+
+@pytest.mark.parametrize(("query", "check"), [
+    ("city=青岛", lambda m: m.entry.city.slug == "qingdao"),
+    ("category=2", lambda m: m.entry.practice.category.number == 2),
+    ("practice=15", lambda m: m.entry.practice.number == 15),
+    ("kind=money", lambda m: m.kind == "money"),
+])
+def test_metric_filters(catalogue, query, check):
+    rows = list(MetricFilterSet(QueryDict(query)).qs.select_related("entry__city", "entry__practice__category"))
+    assert rows and all(check(m) for m in rows)
+    assert len(rows) == sum(1 for m in Metric.objects.filter(entry__isnull=False) if check(m))
+
+
+@pytest.mark.parametrize("query", ["practice=abc", "practice=1e400", "practice=-1", "kind=weight", "city=nowhere"])
+def test_metric_bad_values_give_errors_not_exceptions(catalogue, query):
+    filterset = MetricFilterSet(QueryDict(query))
+    assert filterset.qs.count() == 0 and filterset.error_messages()
+
+
+def test_metric_filterset_leaves_out_draft_practices_and_case_report_metrics(catalogue):
+    Practice.objects.filter(number=15).update(status="draft")
+    rows = MetricFilterSet(QueryDict("")).qs
+    assert not rows.filter(entry__practice__number=15).exists()
+    assert not rows.filter(case_report__isnull=False).exists()

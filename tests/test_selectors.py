@@ -1,0 +1,263 @@
+"""practices.selectors: search, lookups, facets, the home matrix and the page reads."""
+from decimal import Decimal
+from urllib.parse import urlsplit
+
+import pytest
+from django.db.models import Count
+from django.http import QueryDict
+from django.utils import translation
+
+from practices import selectors
+from practices.filters import CaseReportFilterSet, PracticeFilterSet
+from practices.models import CaseReport, Practice, RelatedPractice
+
+pytestmark = pytest.mark.django_db
+
+
+# -- search -----------------------------------------------------------------------
+@pytest.mark.parametrize(("q", "terms"), [
+    ("融资", ["融资"]),
+    ("无还本续贷", ["还本", "续贷", "无还本续贷"]),
+    ("台州  融资，担保", ["台州", "融资", "担保"]),
+    ("的", ["的"]),
+    ("  ，。！ ", []),
+    ("<script>alert(1)</script>", ["script", "alert"]),
+    ("融资" * 40, ["融资"]),
+])
+def test_search_terms(q, terms):
+    assert selectors.search_terms(q) == terms
+
+
+def test_search_terms_are_capped():
+    assert len(selectors.search_terms("融资 担保 转贷 续贷 企业 政府 服务 平台 金融 科技 创新")) == 8
+
+
+def search(q: str) -> list[Practice]:
+    return list(selectors.practice_search(Practice.objects.published(), q=q).order_by("-search_rank", "number"))
+
+
+def test_search_finds_two_character_words_in_names_and_paragraphs(catalogue):
+    found = {p.number for p in search("融资")}
+    in_name = set(Practice.objects.filter(name__contains="融资").values_list("number", flat=True))
+    in_text = set(Practice.objects.filter(entries__text__contains="融资").values_list("number", flat=True))
+    assert found == in_name | in_text and in_name - in_text is not None and len(found) > len(in_name)
+
+
+def test_search_finds_a_phrase_jieba_splits(catalogue):
+    found = search("无还本续贷")
+    assert found[0].number == 14
+    assert found[0].name == "推行无还本续贷"
+
+
+def test_a_name_hit_outranks_a_text_hit(catalogue):
+    found = search("融资")
+    ranks = {p.number: p.search_rank for p in found}
+    name_hits = [n for n in ranks if "融资" in Practice.objects.get(number=n).name]
+    text_only = [n for n in ranks if n not in name_hits]
+    assert min(ranks[n] for n in name_hits) > min(ranks[n] for n in text_only)
+    assert [p.search_rank for p in found] == sorted((p.search_rank for p in found), reverse=True)
+
+
+def test_every_term_must_match(catalogue):
+    both = {p.number for p in search("转贷 续贷")}
+    assert both and both <= {p.number for p in search("转贷")} & {p.number for p in search("续贷")}
+
+
+@pytest.mark.parametrize("q", ["", "   ", "，。", "完全不存在的词组"])
+def test_search_without_usable_terms_or_hits_is_empty(catalogue, q):
+    assert search(q) == []
+
+
+def test_search_is_chainable_and_counts_without_duplicates(catalogue):
+    queryset = selectors.practice_search(Practice.objects.published().in_category(2), q="融资")
+    assert queryset.count() == len(set(queryset.values_list("pk", flat=True))) > 0
+    assert all(p.category.number == 2 for p in queryset)
+
+
+def test_case_report_search(catalogue):
+    found = list(selectors.case_report_search(CaseReport.objects.published(), q="商会").order_by("-search_rank"))
+    assert found and all("商会" in r.title + r.subtitle + r.body for r in found)
+    assert "商会" in found[0].title
+
+
+# -- lookups ----------------------------------------------------------------------
+@pytest.mark.parametrize(("lookup", "value", "expected"), [
+    (selectors.category_lookup, "7", "zuzhi-baozhang"),
+    (selectors.category_lookup, "构建亲清政商关系", "zhengshang-guanxi"),
+    (selectors.category_lookup, "0", None),
+    (selectors.category_lookup, "9" * 30, None),
+    (selectors.city_lookup, "qingdao", "qingdao"),
+    (selectors.city_lookup, "青岛", "qingdao"),
+    (selectors.city_lookup, "青岛市", "qingdao"),
+    (selectors.city_lookup, "Qingdao", "qingdao"),
+    (selectors.city_lookup, "市", None),
+    (selectors.city_lookup, "", None),
+    (selectors.province_lookup, "浙江", "zhejiang"),
+    (selectors.province_lookup, "山东", "shandong"),
+    (selectors.province_lookup, "江苏省", "jiangsu"),
+    (selectors.province_lookup, "火星", None),
+])
+def test_lookups(catalogue, lookup, value, expected):
+    found = lookup(value)
+    assert (found.slug if found else None) == expected
+
+
+@pytest.mark.parametrize(("language", "expected"), [("zh-hans", "台州市"), ("en", "Taizhou")])
+def test_place_label_is_pinyin_in_english(catalogue, language, expected):
+    with translation.override(language):
+        assert selectors.place_label(selectors.city_lookup("taizhou-zhejiang")) == expected
+
+
+# -- facets and the description ---------------------------------------------------------
+@pytest.mark.parametrize("query", ["", "category=2", "category=2&city=台州&q=融资", "province=zhejiang&has_metrics=true"])
+def test_every_facet_count_is_the_count_its_toggle_leads_to(catalogue, query):
+    params = QueryDict(query)
+    facets = selectors.practice_facets(filterset=PracticeFilterSet(params), params=params, path="/practices/")
+    assert set(facets) == {"category", "city", "province"}
+    for items in facets.values():
+        assert items
+        for item in items:
+            assert set(item) == {"value", "label", "count", "toggle_url", "selected"}
+            url = urlsplit(item["toggle_url"])
+            assert url.path == "/practices/"
+            target = QueryDict(url.query)
+            if not item["selected"]:
+                assert PracticeFilterSet(target).qs.count() == item["count"]
+
+
+def test_a_selected_facet_toggles_off_and_keeps_the_other_filters(catalogue):
+    params = QueryDict("category=2&city=taizhou-zhejiang&page=3")
+    facets = selectors.practice_facets(filterset=PracticeFilterSet(params), params=params, path="/practices/")
+    selected = [item for item in facets["city"] if item["selected"]]
+    assert [item["label"] for item in selected] == ["台州市"]
+    assert selected[0]["toggle_url"] == "/practices/?category=2"
+
+
+def test_a_selected_value_with_no_results_stays_listed(catalogue):
+    params = QueryDict("city=qingdao&q=温州指数")
+    facets = selectors.practice_facets(filterset=PracticeFilterSet(params), params=params)
+    assert [(i["value"], i["count"], i["selected"]) for i in facets["city"] if i["selected"]] == [("qingdao", 0, True)]
+
+
+def test_case_report_facets(catalogue):
+    params = QueryDict("province=zhejiang")
+    facets = selectors.case_report_facets(filterset=CaseReportFilterSet(params), params=params)
+    zhejiang = [i for i in facets["province"] if i["value"] == "zhejiang"]
+    assert zhejiang[0]["selected"] and zhejiang[0]["count"] == CaseReport.objects.filter(province__slug="zhejiang").count()
+
+
+@pytest.mark.parametrize(("query", "language", "expected"), [
+    ("", "zh-hans", "全部典型做法，共 {n} 项"),
+    ("category=2&city=台州&q=融资", "zh-hans", "类别为“破解民营企业融资难题”、城市为台州市、包含“融资”的典型做法，共 {n} 项"),
+    ("province=zhejiang&has_metrics=false", "zh-hans", "省份为浙江省、无量化指标的典型做法，共 {n} 项"),
+    ("city=台州&q=融资", "en", "Practices from Taizhou, containing “融资”: {n}"),
+])
+def test_filter_description(catalogue, query, language, expected):
+    filterset = PracticeFilterSet(QueryDict(query))
+    count = filterset.qs.count()
+    with translation.override(language):
+        text = selectors.practice_filter_description(filterset=filterset, count=count)
+    assert text == expected.format(n=count)
+
+
+@pytest.mark.parametrize(("query", "expected"), [
+    ("", "全部量化指标，共 {n} 个"),
+    ("city=青岛&unit=元&kind=money&practice=15", "城市为青岛市、单位为“元”、类型为“金额”、属于第 15 项典型做法的量化指标，共 {n} 个"),
+])
+def test_metric_filter_description(catalogue, query, expected):
+    from practices.filters import MetricFilterSet
+
+    filterset = MetricFilterSet(QueryDict(query))
+    count = filterset.qs.count()
+    assert count and selectors.metric_filter_description(filterset=filterset, count=count) == expected.format(n=count)
+
+
+# -- home ----------------------------------------------------------------------
+def test_category_city_matrix_counts_link_to_the_same_count(catalogue):
+    matrix = selectors.category_city_matrix()
+    assert len(matrix["rows"]) == 7 and len(matrix["cities"]) == 8
+    assert sum(row["total"] for row in matrix["rows"]) == 72
+    cell = next(c for row in matrix["rows"] if row["category"].number == 2 for c in row["cells"]
+                if c["city"].slug == "taizhou-zhejiang")
+    assert cell["url"] == "/practices/?category=rongzi-nanti&city=taizhou-zhejiang"
+    assert PracticeFilterSet(QueryDict(cell["url"].split("?")[1])).qs.count() == cell["count"] == 9
+    empty = [c for row in matrix["rows"] for c in row["cells"] if c["count"] == 0]
+    assert empty and all(c["url"] is None for c in empty)
+
+
+def test_totals_count_published_records_only(catalogue):
+    before = selectors.catalogue_totals()
+    assert before["practices"] == 72 and before["categories"] == 7 and before["cities"] == 8
+    assert before["case_reports"] == CaseReport.objects.published().count() > 0
+    Practice.objects.filter(number=1).update(status="draft")
+    assert selectors.catalogue_totals()["practices"] == 71
+
+
+# -- practice page -------------------------------------------------------------------
+def test_neighbours_skip_drafts(catalogue):
+    Practice.objects.filter(number__in=[14, 16]).update(status="draft")
+    previous, following = selectors.practice_neighbours(practice=Practice.objects.get(number=15))
+    assert (previous.number, following.number) == (13, 17)
+    first = selectors.practice_neighbours(practice=Practice.objects.get(number=1))
+    assert first[0] is None
+
+
+def test_related_case_reports_confirmed_first_rejected_and_drafts_hidden(catalogue):
+    practice = Practice.objects.annotate(n=Count("case_report_links")).order_by("-n", "number").first()
+    links = list(RelatedPractice.objects.filter(practice=practice))
+    assert len(links) >= 3
+    low, middle, high = sorted(links, key=lambda item: item.score)[:3]
+    low.confirmed = True
+    low.save()
+    middle.confirmed = False
+    middle.save()
+    CaseReport.objects.filter(pk=high.case_report_id).update(status="draft")
+    shown = selectors.practice_case_reports(practice=practice)
+    assert shown[0].pk == low.pk
+    assert middle.pk not in {item.pk for item in shown} and high.pk not in {item.pk for item in shown}
+
+
+def test_comparison_of_practice_15_is_in_yuan_for_three_cities(catalogue):
+    practice = selectors.practice_detail(number=15)
+    comparison = selectors.practice_comparison(practice=practice)
+    assert comparison["unit"] == "元" and comparison["unit_found"]
+    assert [group["city"].name for group in comparison["groups"]] == ["青岛市", "常州市", "佛山市"]
+    assert comparison["max"] == Decimal("129767000000")
+    assert comparison["units"][0] == {"unit": "元", "cities": 3, "metrics": 6, "selected": True}
+
+
+def test_comparison_with_an_unknown_unit_falls_back(catalogue):
+    comparison = selectors.practice_comparison(practice=selectors.practice_detail(number=15), unit="<x>")
+    assert comparison["unit"] == "元" and not comparison["unit_found"]
+    days = selectors.practice_comparison(practice=selectors.practice_detail(number=15), unit="天")
+    assert {m.normalized_unit for g in days["groups"] for m in g["metrics"]} == {"天"}
+
+
+# -- places, case reports, sources ------------------------------------------------------------
+def test_city_overview_counts_by_category_add_up(catalogue):
+    overview = selectors.city_overview(slug="qingdao")
+    assert sum(row["count"] for row in overview["by_category"]) == len(overview["practices"]) == 14
+    assert all(m.entry.city.slug == "qingdao" for m in overview["metrics"])
+
+
+def test_category_overview_by_city(catalogue):
+    overview = selectors.category_overview(slug="rongzi-nanti")
+    assert len(overview["practices"]) == 20
+    assert sum(row["count"] for row in overview["by_city"]) == sum(p.entries.count() for p in overview["practices"])
+
+
+def test_case_report_paragraphs_mark_short_subheadings():
+    report = CaseReport(body="导语第一段，内容较长。\n\n催生第一部民企地方法规\n\n正文。")
+    assert selectors.case_report_paragraphs(report=report) == [
+        {"text": "导语第一段，内容较长。", "heading": False},
+        {"text": "催生第一部民企地方法规", "heading": True},
+        {"text": "正文。", "heading": False},
+    ]
+
+
+def test_source_list_says_what_parsed_each_source(catalogue):
+    sources = {s.filename: s for s in selectors.source_list()}
+    assert sources["003_0afe494a00c202ac.txt"].parsed_by == "practices/importer/parsing.py"
+    assert sources["003_0afe494a00c202ac.txt"].practice_count == 72
+    assert sources["002_8e4d4544b0229087.txt"].parsed_by.endswith("fixtures/manifests/002_8e4d4544b0229087.toml")
+    assert all(len(s.sha256) == 64 for s in sources.values())

@@ -1,0 +1,107 @@
+"""The public site in Chinese (default) and English: catalogue completeness and switching."""
+import ast
+import re
+from pathlib import Path
+
+import polib
+import pytest
+from django.utils.translation.template import templatize
+
+ROOT = Path(__file__).resolve().parents[1]
+PO = ROOT / "locale" / "en" / "LC_MESSAGES" / "django.po"
+MO = PO.with_suffix(".mo")
+TEMPLATES = sorted((ROOT / "practices" / "templates" / "practices").rglob("*.html"))
+MODULES = sorted([
+    ROOT / "practices" / "filters.py",
+    *(ROOT / "practices" / "selectors").glob("*.py"),
+    *(ROOT / "practices" / "views").glob("*.py"),
+    *(ROOT / "practices" / "templatetags").glob("*.py"),
+])
+GETTEXT_NAMES = {"_", "gettext", "gettext_lazy", "ngettext", "ngettext_lazy", "pgettext", "pgettext_lazy"}
+
+
+def catalogue(entries) -> dict:
+    return {
+        (entry.msgctxt, entry.msgid, entry.msgid_plural): entry.msgstr or tuple(sorted(entry.msgstr_plural.items()))
+        for entry in entries if entry.msgid
+    }
+
+
+def msgids_in(source: str) -> set[str]:
+    """Every string passed first to a gettext function in ``source`` (Python)."""
+    found = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", None)) in GETTEXT_NAMES:
+            if node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str):
+                found.add(node.args[0].value)
+    return found
+
+
+def msgids_in_template(source: str) -> set[str]:
+    """Every msgid of a template, read from Django's templatize() output (what makemessages feeds xgettext)."""
+    calls = re.findall(r"\b(?:n|p)?gettext\((u'(?:[^'\\]|\\.)*')", templatize(source))
+    return {ast.literal_eval(call) for call in calls}
+
+
+def test_mo_is_compiled_from_the_current_po():
+    po, mo = polib.pofile(str(PO)), polib.mofile(str(MO))
+    assert catalogue(po.translated_entries()) == catalogue(mo)
+
+
+def test_po_has_no_untranslated_or_fuzzy_entries():
+    po = polib.pofile(str(PO))
+    assert po.untranslated_entries() == []
+    assert po.fuzzy_entries() == []
+
+
+@pytest.mark.parametrize("path", TEMPLATES + MODULES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_every_ui_string_has_an_english_translation(path):
+    source = path.read_text(encoding="utf-8")
+    msgids = msgids_in_template(source) if path.suffix == ".html" else msgids_in(source)
+    translated = {entry.msgid for entry in polib.pofile(str(PO)).translated_entries()}
+    missing = {msgid for msgid in msgids if re.search(r"[\u4e00-\u9fff]", msgid)} - translated
+    assert not missing
+
+
+def test_the_extractor_sees_template_strings():
+    # Guards the test above: it must actually find strings to check.
+    assert "跳到正文" in msgids_in_template((ROOT / "practices/templates/practices/base.html").read_text())
+    assert "报送了 %(count)s 项典型做法" in msgids_in_template(
+        (ROOT / "practices/templates/practices/city_detail.html").read_text()
+    )
+    assert "没有第 %(page)s 页，已显示最后一页（第 %(last)s 页）。" in msgids_in((ROOT / "practices/views/common.py").read_text())
+
+
+# -- rendering ----------------------------------------------------------------------
+pytestmark = pytest.mark.django_db
+
+
+def test_chinese_is_the_default(client, catalogue):
+    html = client.get("/cities/taizhou-zhejiang/").content.decode()
+    assert '<html lang="zh-Hans">' in html and "<h1>台州市</h1>" in html and "跳到正文" in html
+
+
+@pytest.mark.parametrize(("url", "texts"), [
+    ("/cities/taizhou-zhejiang/", ["<h1>Taizhou</h1>", "Skip to content", "By category", "Zhejiang"]),
+    ("/practices/?city=台州&q=融资", ["Practices from Taizhou, containing “融资”:", "Refine", "Keywords"]),
+    ("/practices/15/", ["Qingdao, Changzhou, Foshan", "Metrics extracted from this practice", "Figure as written"]),
+    ("/practices/15/compare/", ["Metrics in “元”", "Qingdao · ", "Chart data"]),
+    ("/practices/?page=abc", ["Page “abc” is not a page number; showing page 1."]),
+    ("/practices/?city=mars", ["There is no city “mars”."]),
+    ("/", ["At a glance", "Categories × cities", ">Taizhou</a>"]),
+])
+def test_english_translation_with_pinyin_place_names(client, catalogue, url, texts):
+    html = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert '<html lang="en">' in html
+    for text in texts:
+        assert text in html
+
+
+def test_language_switcher_sets_the_language_and_returns(client, catalogue):
+    html = client.get("/practices/15/").content.decode()
+    assert 'action="/i18n/setlang/"' in html and 'name="language" value="en"' in html
+    response = client.post("/i18n/setlang/", {"language": "en", "next": "/practices/15/"})
+    assert response.status_code == 302 and response["Location"] == "/practices/15/"
+    assert "Previous" in client.get("/practices/15/").content.decode()
+    client.post("/i18n/setlang/", {"language": "zh-hans", "next": "/"})
+    assert "上一项" in client.get("/practices/15/").content.decode()
