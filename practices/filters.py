@@ -78,7 +78,7 @@ class PublishedFilterSet(django_filters.FilterSet):
         model = self._meta.model
         if queryset is None:
             queryset = model._default_manager.all()
-        super().__init__(data, queryset, request=request, prefix=prefix)
+        super().__init__(data, queryset.published(), request=request, prefix=prefix)
 
     # -- filtering -------------------------------------------------------------
     def filter_queryset(self, queryset: QuerySet) -> QuerySet:

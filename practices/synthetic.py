@@ -70,7 +70,7 @@ from .models import (
 )
 
 # Bump when the same seed would give different data: cached benchmark databases are rebuilt.
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 SOURCE_PREFIX = "synthetic-seed-"
 SOURCE_SUFFIX = ".txt"
 # Provinces, autonomous regions and municipalities of the mainland.
@@ -281,6 +281,7 @@ class _Places:
         self.provinces: list[Province] = []
         self.created_cities: list[list[str]] = []
         self.created_provinces: list[str] = []
+        self.order: list[int] = []  # a seeded permutation of the cities' indices
 
     def ensure(self) -> None:
         chosen = gazetteer_cities()
@@ -382,6 +383,8 @@ def synthetic_generate(*, practices: int, seed: int,
         with transaction.atomic():
             where = _Places()
             where.ensure()
+            where.order = list(range(len(where.cities)))
+            _rng(seed, "cities").shuffle(where.order)
             first = (Practice.objects.aggregate(top=Max("number"))["top"] or 0) + 1
             raw = _manifest(seed, practices)
             source = SourceDocument.objects.create(
@@ -439,7 +442,11 @@ def _write_practices(chunk: range, *, seed: int, first: int, source: SourceDocum
         number = assigned[i]
         category_pool = pool.categories[number]
         name = _name(rng, category_pool)
-        cities = rng.sample(where.cities, rng.choices(counts, weights=weights)[0])
+        # The first city walks a seeded permutation of all cities, so that every city (and
+        # province) is used as soon as there are as many practices as cities; the others are random.
+        home = where.cities[where.order[i % len(where.order)]]
+        wanted = rng.choices(counts, weights=weights)[0]
+        cities = [home] + [c for c in rng.sample(where.cities, wanted) if c is not home][:wanted - 1]
         entries = [(city, *_compose(rng, category_pool)) for city in cities]
         raw_text = f"{first + i} {name}\n\n" + "\n".join(
             f"{city.name}：{text}" for city, text, _ in entries

@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import difflib
+from datetime import datetime
 
 from django.contrib import messages
 from django.contrib.admin.utils import unquote
@@ -49,7 +50,20 @@ def excerpt(text: str, limit: int = EXCERPT_CHARS):
 
 
 class DiffContextHelper(HistoricalRecordContextHelper):
-    """Long texts in the history list are shown as a character diff (<del>/<ins>), not just shortened."""
+    """History diffs for people: choice labels, Beijing time, and long texts as a character diff."""
+
+    def prepare_delta_change_value(self, change, value):
+        value = super().prepare_delta_change_value(change, value)
+        field = self.model._meta.get_field(change.field)
+        if value is None or value == "":
+            return "（空）"
+        if getattr(field, "flatchoices", None):
+            return str(dict(field.flatchoices).get(value, value))
+        if isinstance(value, datetime):
+            return f"{timezone.localtime(value):%Y-%m-%d %H:%M:%S}"
+        if isinstance(value, bool):
+            return "是" if value else "否"
+        return value
 
     def stringify_delta_change_values(self, change, old, new):
         if isinstance(old, str) and isinstance(new, str) and max(len(old), len(new)) > 40:

@@ -55,10 +55,12 @@ def test_staff_edits_a_practice_sees_it_public_then_reverts_it(page, screenshot,
 
     page.goto(f"{base}/admin/practices/practice/{practice.pk}/history/")
     rows = page.locator("tr.history-record")
-    assert rows.count() == 2  # the state as loaded, then the edit
-    assert edited in rows.first.inner_text() and editor_account.username in rows.first.inner_text()
     screenshot("admin-practice-history")
-    page.locator("tr.history-record button.revert-button").first.click()
+    # Newest first: the edit (who, what: old → new), then the state as loaded.
+    latest = rows.nth(0).inner_text()
+    assert edited in latest and original in latest and editor_account.username in latest
+    assert rows.nth(0).locator("button.revert-button").count() == 0  # the current version
+    rows.nth(1).locator("button.revert-button").click()
     page.wait_for_url(re.compile(rf".*/admin/practices/practice/{practice.pk}/change/$"))
     assert "恢复到" in page.locator(".messagelist").inner_text()
     assert page.locator("#id_name").input_value() == original
