@@ -7,7 +7,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/catalogue
 TEST_ENV := DJANGO_SECRET_KEY=test-only-not-a-secret DJANGO_DEBUG=0
 DEV_ENV  := DJANGO_DEBUG=1
 
-.PHONY: install install-test run setup test lint test-sqlite test-postgres postgres-ready browser-deps fixtures clean
+.PHONY: install install-test run setup test lint test-sqlite test-postgres postgres-ready browser-deps fixtures clean bench
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -72,3 +72,13 @@ fixtures: install
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache
+
+## make bench: the benchmark (72, 10k, 100k practices on SQLite and PostgreSQL; see docs/performance.md)
+# Databases are built once and cached under var/bench (and as bench_* on PostgreSQL).
+BENCH_ARGS ?=
+$(VENV)/.installed-bench: requirements-bench.txt $(VENV)/.installed
+	$(BIN)/pip install --quiet -r requirements-bench.txt
+	touch $@
+
+bench: $(VENV)/.installed-bench postgres-ready
+	DJANGO_SECRET_KEY=benchmark-only-not-a-secret DJANGO_DEBUG=0 $(BIN)/python manage.py benchmark --update-docs $(BENCH_ARGS)

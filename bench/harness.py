@@ -53,6 +53,7 @@ class HarnessOptions:
     rebuild: bool = False
     pages: list[str] | None = None
     gunicorn_workers: int = 2
+    page_budget: float = 60.0
     verbosity: int = 1
     extra_env: dict[str, str] = field(default_factory=dict)
 
@@ -232,8 +233,9 @@ def run_worker(options: HarnessOptions, engine: str, scale: int, write: Callable
     label = _label(scale)
     args = ["benchmark", "--in-place", "--scale-label", label, "--requests", str(options.requests),
             "--export-requests", str(options.export_requests), "--warmup", str(options.warmup),
-            "--gunicorn-workers", str(options.gunicorn_workers), "--output-dir", str(options.output_dir),
-            "--build-info", str(_sidecar(options, engine, scale)), "-v", "0"]
+            "--gunicorn-workers", str(options.gunicorn_workers), "--page-budget", str(options.page_budget),
+            "--output-dir", str(options.output_dir),
+            "--build-info", str(_sidecar(options, engine, scale)), "-v", "2" if options.verbosity >= 2 else "0"]
     if not options.http:
         args.append("--no-http")
     if not options.datasette:
@@ -243,13 +245,20 @@ def run_worker(options: HarnessOptions, engine: str, scale: int, write: Callable
     env = child_env(options, database_url(options, engine, scale))
     write(f"Measuring {engine} at {label} …")
     started = time.perf_counter()
-    completed = subprocess.run([sys.executable, str(options.base_dir / "manage.py"), *args], env=env,
-                               cwd=options.base_dir, capture_output=True, text=True)
     log = options.data_dir / f"worker-{engine}-{label}.log"
-    log.write_text(completed.stdout + completed.stderr, encoding="utf-8")
-    if completed.returncode != 0:
-        tail = (completed.stderr or completed.stdout).strip().splitlines()[-5:]
-        raise BenchmarkError(f"the {engine} {label} worker failed (exit {completed.returncode}): "
+    lines: list[str] = []
+    with open(log, "w", encoding="utf-8") as handle:
+        process = subprocess.Popen([sys.executable, str(options.base_dir / "manage.py"), *args], env=env,
+                                   cwd=options.base_dir, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        for line in process.stdout:
+            handle.write(line)
+            lines.append(line.rstrip("\n"))
+            if line.startswith("  "):  # the worker's progress lines (its table is printed here instead)
+                write(line.rstrip("\n"))
+        returncode = process.wait()
+    if returncode != 0:
+        tail = [line for line in lines if line.strip()][-5:]
+        raise BenchmarkError(f"the {engine} {label} worker failed (exit {returncode}): "
                              + " | ".join(tail) + f" (log: {log})")
     path = report.results_path(options.output_dir, engine, label)
     try:

@@ -268,6 +268,12 @@ def markdown_summary(results: list[dict]) -> str:
                     f"{_fmt(export.get('http_peak_rss_mb'))} MiB)."
                 )
                 parts.append("")
+        gunicorn = result.get("gunicorn") or {}
+        if gunicorn.get("worker_rss_start_mb"):
+            parts += [f"gunicorn ({gunicorn.get('workers')} workers) RSS per worker: "
+                      f"{', '.join(_fmt(x) for x in gunicorn['worker_rss_start_mb'])} MiB at start, "
+                      f"{', '.join(_fmt(x) for x in gunicorn.get('worker_rss_end_mb') or [])} MiB after every page.",
+                      ""]
         build = result.get("build") or {}
         if build.get("timings"):
             timings = ", ".join(f"{k} {v:.1f} s" for k, v in build["timings"].items())
@@ -284,7 +290,38 @@ def markdown_summary(results: list[dict]) -> str:
         if engine == "postgresql":
             parts += [f"### Targets ({ENGINE_NAMES[engine]}, {scale_label(largest)})", "",
                       _target_markdown(evaluate(results, engine=engine, practices=largest)), ""]
+            parts += _plans_markdown(_find(results, engine, largest))
     return "\n".join(parts).rstrip() + "\n"
+
+
+def abridge_plan(plan: str, *, max_lines: int = 14, width: int = 150) -> str:
+    """A plan cut to its node lines (buffers and output lists dropped), each line cut to ``width``."""
+    kept = []
+    for line in plan.splitlines():
+        stripped = line.strip()
+        if stripped.startswith(("Buffers:", "Output:", "Planning:", "I/O Timings:")):
+            continue
+        kept.append(line if len(line) <= width else line[:width - 1] + "…")
+    if len(kept) > max_lines:
+        tail = [line for line in kept if line.strip().startswith(("Planning Time", "Execution Time"))]
+        kept = kept[:max_lines - len(tail) - 1] + ["   …"] + tail
+    return "\n".join(kept)
+
+
+def _plans_markdown(result: dict | None) -> list[str]:
+    if result is None:
+        return []
+    parts = [f"### Main query plans ({ENGINE_NAMES.get(result['engine'], result['engine'])}, "
+             f"{result['scale']['label']}, abridged)", "",
+             "Each page's slowest statement, re-run alone; `EXPLAIN (ANALYZE, BUFFERS)`, buffer lines dropped.", ""]
+    for record in result["pages"]:
+        main = record.get("main_query") or {}
+        if not main.get("plan"):
+            continue
+        sql = " ".join(main["sql"].split())
+        parts += [f"**{record['name']}** ({main['ms']:.1f} ms alone): `{sql[:220]}{'…' if len(sql) > 220 else ''}`",
+                  "", "```", abridge_plan(main["plan"]), "```", ""]
+    return parts
 
 
 def update_docs(path: Path, generated: str) -> None:

@@ -107,6 +107,10 @@ class ImportDecodeError(ValueError):
     """An uploaded text file is neither UTF-8 nor GB18030."""
 
 
+class ImportHeaderError(ValueError):
+    """The header row of an import file does not match the Resource's columns."""
+
+
 def decode_upload(data: bytes | str) -> str:
     """UTF-8 (with or without BOM) first, then GB18030 (Excel "CSV" on Chinese Windows, a superset of GBK)."""
     if isinstance(data, str):
@@ -419,6 +423,10 @@ class CatalogueResource(resources.ModelResource):
         self._homonyms: frozenset[str] | None = None
         super().__init__(**kwargs)
 
+    @classmethod
+    def get_display_name(cls):
+        return str(cls._meta.model._meta.verbose_name_plural)
+
     def homonyms(self) -> frozenset[str]:
         """homonym_names(), computed once per Resource (one query per export, not per row)."""
         if self._homonyms is None:
@@ -462,7 +470,7 @@ class CatalogueResource(resources.ModelResource):
         if problems:
             dataset.wipe()  # no row is processed against headers that do not fit
             dataset.headers = headers
-            raise ValidationError(
+            raise ImportHeaderError(
                 f"表头（第 1 行）不符合模板：{'；'.join(problems)}。应为：{', '.join(self.column_names())}"
             )
 
@@ -502,10 +510,12 @@ class CatalogueResource(resources.ModelResource):
     def check_row(self, instance, row, errors: dict) -> None:
         """Hook: add cross-column errors to ``errors``."""
 
-    def before_save_instance(self, instance, row, **kwargs):
-        if instance.pk and hasattr(instance, "version"):
-            instance.version = instance.version + 1
-        instance._change_reason = "批量导入"
+    def do_instance_save(self, instance, is_create):
+        """Imports write through the services like every staff edit: versioned, attributed, in history."""
+        from .services import curated_record_save
+
+        # Validated already (clean_model_instances); the conditional UPDATE increments ``version``.
+        curated_record_save(instance=instance, user=self.user, reason="批量导入", validate=False)
 
     def import_field(self, field, instance, row, is_m2m=False, **kwargs):
         if is_m2m:
@@ -644,11 +654,6 @@ class PracticeResource(CatalogueResource):
         # cities/entries have no model attribute; keep them for diffs and skip_unchanged
         return [self.fields[name] for name in self._meta.fields if name != "category_name"]
 
-    def import_field(self, field, instance, row, is_m2m=False, **kwargs):
-        if isinstance(field, _EntriesField):
-            return  # parsed together in check_row
-        super().import_field(field, instance, row, is_m2m=is_m2m, **kwargs)
-
     def check_row(self, instance, row, errors):
         check_status_change(self, instance, errors, "publish_practice", "典型做法")
         wanted_name = str(restore_value(row.get("category_name")) or "").strip()
@@ -671,9 +676,6 @@ class PracticeResource(CatalogueResource):
             errors["entries"] = ValidationError(str(exc))
             return
         instance._pending_entries = list(zip(cities, texts, strict=True))
-
-    def skip_row(self, instance, original, row, import_validation_errors=None):
-        return super().skip_row(instance, original, row, import_validation_errors)
 
     def after_save_instance(self, instance, row, **kwargs):
         from .services import practice_entries_set

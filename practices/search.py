@@ -11,8 +11,10 @@ finds the records holding every one of its words, segmented the same way.
   …)``, which the GIN index serves. 'simple' does no stemming and has no stop
   words: the words are already what we want to match.
 * SQLite: an FTS5 table per model (``practices_practice_fts``, rowid = id,
-  columns title and document, unicode61 tokenizer over the spaces), queried
-  with MATCH and ranked with ``bm25`` (title weighted 10, document 1).
+  columns title and document, unicode61 tokenizer over the spaces), joined
+  through the unmanaged ``PracticeSearchRow`` / ``CaseReportSearchRow``
+  models, queried with MATCH and ranked with ``bm25`` (title weighted 10,
+  document 1) in the same single pass.
 * Fallback (an SQLite built without FTS5, or any other database): every word
   is looked for in ``" " || search_document || " "`` (a scan, no index).
 
@@ -50,14 +52,14 @@ from functools import cache
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import connections, models, router
-from django.db.models import Case, F, FloatField, Q, QuerySet, Value, When
-from django.db.models.expressions import Expression, RawSQL
+from django.db.models import Case, F, FloatField, Func, Lookup, Q, QuerySet, Value, When
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Concat
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from .importer.search_text import fts5_query, highlight_spans, query_terms, search_document
-from .models import CaseReport, Practice, PracticeEntry
+from .models import CaseReport, CaseReportSearchRow, Practice, PracticeEntry, PracticeSearchRow
 
 __all__ = [
     "RebuildReport", "case_report_search", "highlight", "practice_search", "query_terms", "search_excerpt",
@@ -80,21 +82,21 @@ class _Index:
     model: type[models.Model]
     fts_table: str
     tiebreak: tuple[str, ...]
-    # ids -> {id: (title text, full text)}
-    texts: Callable[[list[int]], dict[int, tuple[str, str]]]
+    # (ids, database alias) -> {id: (title text, full text)}
+    texts: Callable[[list[int], str], dict[int, tuple[str, str]]]
 
 
-def _practice_texts(ids: list[int]) -> dict[int, tuple[str, str]]:
-    names = dict(Practice.objects.filter(pk__in=ids).values_list("pk", "name"))
+def _practice_texts(ids: list[int], alias: str) -> dict[int, tuple[str, str]]:
+    names = dict(Practice.objects.using(alias).filter(pk__in=ids).values_list("pk", "name"))
     paragraphs: dict[int, list[str]] = {pk: [] for pk in names}
-    rows = PracticeEntry.objects.filter(practice_id__in=ids).order_by("practice_id", "position")
+    rows = PracticeEntry.objects.using(alias).filter(practice_id__in=ids).order_by("practice_id", "position")
     for practice_id, text in rows.values_list("practice_id", "text"):
         paragraphs[practice_id].append(text)
     return {pk: (name, "\n".join([name, *paragraphs[pk]])) for pk, name in names.items()}
 
 
-def _case_report_texts(ids: list[int]) -> dict[int, tuple[str, str]]:
-    rows = CaseReport.objects.filter(pk__in=ids).values_list("pk", "title", "subtitle", "body")
+def _case_report_texts(ids: list[int], alias: str) -> dict[int, tuple[str, str]]:
+    rows = CaseReport.objects.using(alias).filter(pk__in=ids).values_list("pk", "title", "subtitle", "body")
     return {pk: (title, "\n".join([title, subtitle, body])) for pk, title, subtitle, body in rows}
 
 
@@ -172,7 +174,7 @@ def _write(index: _Index, ids: list[int], *, alias: str) -> dict[int, tuple[str,
     """
     model = index.model
     manager = model._default_manager.db_manager(alias)
-    texts = index.texts(ids)
+    texts = index.texts(ids, alias)
     current = {pk: (title, doc) for pk, title, doc in
                manager.filter(pk__in=ids).values_list("pk", "search_title", "search_document")}
     changed = {}
@@ -218,25 +220,44 @@ def _fts5_drop_orphans(index: _Index, *, alias: str) -> None:
                        f'(SELECT id FROM "{index.model._meta.db_table}")')
 
 
-def search_index_rebuild(*, practices=None, case_reports=None, batch_size: int = DEFAULT_BATCH_SIZE,
-                         using: str | None = None,
+def _missing(index: _Index, alias: str) -> list[int]:
+    """Ids of records not indexed at all (written by loaddata, bulk_create, a fresh migration)."""
+    queryset = index.model._default_manager.db_manager(alias).all()
+    condition = Q(search_document="")
+    backend = _backend(alias)
+    if backend == "postgresql":
+        condition |= Q(search_vector__isnull=True)
+    elif backend == "fts5":
+        condition |= ~Q(pk__in=RawSQL(f'SELECT rowid FROM "{index.fts_table}"', []))
+    return list(queryset.filter(condition).values_list("pk", flat=True))
+
+
+def search_index_rebuild(*, practices=None, case_reports=None, missing_only: bool = False,
+                         batch_size: int = DEFAULT_BATCH_SIZE, using: str | None = None,
                          progress: Callable[[str, int, int], None] | None = None) -> RebuildReport:
     """Bring the search words of records up to date; call it after any bulk write.
 
     With neither argument: every practice and case report, and the FTS5
-    tables are purged of records deleted without a signal. With ``practices`` and/or
-    ``case_reports`` (QuerySets, instances or ids): just those records (an
-    argument left None then means none of that kind).
+    tables are purged of records deleted without a signal. With
+    ``practices`` and/or ``case_reports`` (QuerySets, instances or ids): just
+    those records (an argument left None then means none of that kind).
+    ``missing_only`` (without a selection): just the records not indexed at
+    all, which is cheap when there are none.
 
     Runs in the caller's transaction, in batches of ``batch_size`` records
     (one read of the texts, one bulk update of the words that changed, one
-    rewrite of the batch's vectors or FTS5 rows). ``progress(label, done, total)`` is called after
-    each batch. Returns a RebuildReport (str() gives a one-line account).
+    rewrite of the batch's vectors or FTS5 rows). ``progress(label, done,
+    total)`` is called after each batch. Returns a RebuildReport (str() gives
+    a one-line account).
     """
     if batch_size < 1:
         raise ValueError("batch_size must be a positive integer")
-    everything = practices is None and case_reports is None
+    if missing_only and not (practices is None and case_reports is None):
+        raise ValueError("missing_only takes no selection of records")
     alias = using or router.db_for_write(Practice)
+    if missing_only:
+        practices, case_reports = _missing(PRACTICES, alias), _missing(CASE_REPORTS, alias)
+    everything = practices is None and case_reports is None
     report = RebuildReport(backend=_backend(alias))
     for index, records in ((PRACTICES, practices), (CASE_REPORTS, case_reports)):
         manager = index.model._default_manager.db_manager(alias)
@@ -380,37 +401,24 @@ def connect_signals() -> None:
 
 # --------------------------------------------------------------------------- querying
 
-class _FTS5Rank(Expression):
-    """A record's FTS5 rank: 1 if its title holds every term, plus bm25 squashed into [0, 1).
+class _Match(Lookup):
+    """``<FTS5 table column> MATCH <query>``: registered on the ``match`` fields of the search-row models."""
 
-    ``(CASE WHEN EXISTS (SELECT 1 FROM t WHERE t MATCH 'title : (…)' AND rowid = pk) THEN 1 ELSE 0 END)
-    + s / (1 + s)`` with ``s = -bm25(t, 10, 1)`` of the record. bm25's IDF goes
-    to zero for a word in more than half of the records, so the explicit title
-    bonus is what keeps a name match above a text-only match for common words.
-    Built on the pk column expression, so Django relabels it correctly when
-    the search is used as a subquery (the facets do).
-    """
-
-    output_field = FloatField()
-
-    def __init__(self, table: str, match: str, title_match: str, pk):
-        super().__init__()
-        self.table, self.match, self.title_match, self.pk = table, match, title_match, pk
-
-    def get_source_expressions(self):
-        return [self.pk]
-
-    def set_source_expressions(self, exprs):
-        (self.pk,) = exprs
+    lookup_name = "fts5_match"
 
     def as_sql(self, compiler, connection):
-        pk_sql, pk_params = compiler.compile(self.pk)
-        table = f'"{self.table}"'
-        weights = ", ".join(str(w) for w in FTS5_WEIGHTS)
-        score = f"(SELECT -bm25({table}, {weights}) FROM {table} WHERE {table} MATCH %s AND {table}.rowid = {pk_sql})"
-        in_title = f"EXISTS (SELECT 1 FROM {table} WHERE {table} MATCH %s AND {table}.rowid = {pk_sql})"
-        sql = f"(CASE WHEN {in_title} THEN 1.0 ELSE 0.0 END + {score} / (1.0 + {score}))"
-        return sql, [self.title_match, *pk_params, self.match, *pk_params, self.match, *pk_params]
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} MATCH {rhs}", [*lhs_params, *rhs_params]
+
+
+for _row_model in (PracticeSearchRow, CaseReportSearchRow):
+    _row_model._meta.get_field("match").register_lookup(_Match)
+
+
+def _all_words_in_title(terms: list[str]) -> Q:
+    """Every term is a word of search_title (padded with spaces: whole words only)."""
+    return Q(*(Q(_search_title_words__contains=f" {t} ") for t in terms))
 
 
 def _squash(rank):
@@ -432,20 +440,24 @@ def _search(queryset: QuerySet, index: _Index, q: str) -> QuerySet:
                 + _squash(SearchRank(F("search_vector"), query)))
         queryset = queryset.filter(search_vector=query).annotate(search_rank=rank)
     elif backend == "fts5":
-        match = fts5_query(terms)
-        table = index.fts_table
-        matching = RawSQL(f'SELECT rowid FROM "{table}" WHERE "{table}" MATCH %s', [match])
-        rank = _FTS5Rank(table, match, f"title : ({match})", F("pk"))
-        queryset = queryset.filter(pk__in=matching).annotate(search_rank=rank)
+        # One pass over the FTS5 table, joined on rowid = id: bm25() is computed
+        # for the matching rows of this query only (a correlated subquery would
+        # recount each word's documents for every row).
+        score = Value(-1.0) * Func(F("search_row__match"), Value(FTS5_WEIGHTS[0]), Value(FTS5_WEIGHTS[1]),
+                                   function="bm25", output_field=FloatField())
+        queryset = queryset.filter(search_row__match__fts5_match=fts5_query(terms)).alias(
+            _search_title_words=Concat(Value(" "), F("search_title"), Value(" "), output_field=models.TextField()),
+        ).annotate(search_rank=Case(
+            When(_all_words_in_title(terms), then=Value(1.0)), default=Value(0.0), output_field=FloatField(),
+        ) + _squash(score))
     else:
         padded = Concat(Value(" "), F("search_document"), Value(" "), output_field=models.TextField())
         titled = Concat(Value(" "), F("search_title"), Value(" "), output_field=models.TextField())
         queryset = queryset.alias(_search_words=padded, _search_title_words=titled)
         for term in terms:
             queryset = queryset.filter(_search_words__contains=f" {term} ")
-        in_title = Q(*(Q(_search_title_words__contains=f" {t} ") for t in terms))
         queryset = queryset.annotate(search_rank=Case(
-            When(in_title, then=Value(1.0)), default=Value(0.0), output_field=FloatField(),
+            When(_all_words_in_title(terms), then=Value(1.0)), default=Value(0.0), output_field=FloatField(),
         ))
     return queryset.order_by("-search_rank", *index.tiebreak)
 

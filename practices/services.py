@@ -1,6 +1,7 @@
 """Writes and whole-catalogue operations. Keyword-only, typed, ``<entity>_<action>``."""
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -10,6 +11,7 @@ from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
 from django.core import serializers
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
 from django.utils import timezone
 
@@ -60,10 +62,26 @@ def catalogue_export_fixture() -> str:
             queryset = queryset.prefetch_related("cities__province", "categories")
         objects.extend(sorted(queryset, key=_sort_key))
     text = serializers.serialize(
-        "json", objects, indent=2, ensure_ascii=False,
+        "json", objects, indent=2, ensure_ascii=False, cls=FixtureJSONEncoder,
         use_natural_foreign_keys=True, use_natural_primary_keys=True,
     )
     return text + "\n"
+
+
+class FixtureJSONEncoder(DjangoJSONEncoder):
+    """Datetimes always with milliseconds.
+
+    DjangoJSONEncoder truncates microseconds to milliseconds and drops the
+    fraction when it is zero, so a timestamp like 12:00:00.000500 exports as
+    "…00.000" but re-exports after loaddata as "…00": a round trip that is not
+    byte-identical. A fixed width keeps it stable.
+    """
+
+    def default(self, o):
+        if isinstance(o, datetime.datetime):
+            text = o.isoformat(timespec="milliseconds")
+            return text[:-6] + "Z" if text.endswith("+00:00") else text
+        return super().default(o)
 
 
 # --------------------------------------------------------------------------- staff curation

@@ -75,23 +75,26 @@ def test_roles_exist_with_the_documented_permissions(db):
 
 
 @pytest.mark.parametrize(
-    ("role", "codename", "allowed"),
+    ("role", "permission", "allowed"),
     [
-        (EDITOR, "change_practice", True),
-        (EDITOR, "delete_practice", False),
-        (EDITOR, "publish_practice", False),
-        (EDITOR, "verify_metric", False),
-        (EDITOR, "change_user", False),
-        (REVIEWER, "publish_practice", True),
-        (REVIEWER, "publish_casereport", True),
-        (REVIEWER, "verify_metric", True),
-        (REVIEWER, "delete_metric", False),
-        (REVIEWER, "add_user", False),
+        (EDITOR, "practices.change_practice", True),
+        (EDITOR, "practices.add_practiceentry", True),
+        (EDITOR, "practices.import_practice", True),
+        (EDITOR, "practices.delete_practice", False),
+        (EDITOR, "practices.publish_practice", False),
+        (EDITOR, "practices.verify_metric", False),
+        (EDITOR, "auth.change_user", False),
+        (EDITOR, "auth.change_group", False),
+        (REVIEWER, "practices.publish_practice", True),
+        (REVIEWER, "practices.publish_casereport", True),
+        (REVIEWER, "practices.verify_metric", True),
+        (REVIEWER, "practices.change_metric", True),
+        (REVIEWER, "practices.delete_metric", False),
+        (REVIEWER, "auth.add_user", False),
     ],
 )
-def test_role_permissions(staff_user, role, codename, allowed):
-    user = staff_user(role)
-    assert user.has_perm(f"practices.{codename}") is allowed or user.has_perm(f"auth.{codename}") is allowed
+def test_role_permissions(staff_user, role, permission, allowed):
+    assert staff_user(role).has_perm(permission) is allowed
 
 
 @pytest.mark.parametrize("model", MODELS)
@@ -107,15 +110,23 @@ def test_every_changelist_and_change_page_renders_for_staff(client, catalogue, s
     assert response.status_code == 200
 
 
-def test_admin_is_in_chinese_and_in_beijing_time(client, catalogue, editor):
+@pytest.mark.parametrize("accept_language", ["zh-CN,zh;q=0.9", "en-US,en;q=0.9", ""])
+def test_admin_speaks_chinese_whatever_the_browser_asks(client, catalogue, editor, accept_language):
     login(client, editor)
     practice = Practice.objects.get(number=1)
-    response = client.get(change_url(practice), HTTP_ACCEPT_LANGUAGE="zh-hans")
-    html = response.content.decode()
-    assert "典型做法" in html and "出处" in html and "保存" in html
-    from django.utils import timezone
+    html = client.get(change_url(practice), HTTP_ACCEPT_LANGUAGE=accept_language).content.decode()
+    assert 'lang="zh-hans"' in html
+    assert "典型做法" in html and "出处" in html and "保存" in html and "Save" not in html
 
-    assert timezone.get_current_timezone_name() == "Asia/Shanghai"
+
+def test_admin_dates_are_in_beijing_time(client, catalogue, editor):
+    from datetime import UTC, datetime
+
+    practice = Practice.objects.get(number=1)
+    Practice.objects.filter(pk=practice.pk).update(published_at=datetime(2024, 1, 1, 16, 30, tzinfo=UTC))
+    login(client, editor)
+    html = client.get(reverse("admin:practices_practice_changelist"), {"q": practice.name}).content.decode()
+    assert "2024年1月2日 00:30" in html  # 16:30 UTC is 00:30 the next day in Asia/Shanghai
 
 
 @pytest.mark.parametrize(
@@ -310,13 +321,20 @@ def test_history_page_has_a_revert_button_per_version(client, catalogue, editor)
     assert html.count("恢复到此版本") == practice.history.count() - 1
 
 
-def test_editor_cannot_unpublish_by_reverting_to_the_loaders_draft(client, catalogue, editor):
-    login(client, editor)
+def test_loaded_practices_are_published_in_their_first_history_record(catalogue):
+    assert Practice.objects.get(number=6).history.earliest().status == Status.PUBLISHED
+
+
+def test_editor_cannot_unpublish_by_reverting_to_a_draft_version(client, catalogue, editor):
     practice = Practice.objects.get(number=6)
-    client.post(change_url(practice), practice_form_data(practice, name="临时名称"))
-    created = practice.history.earliest()  # the loader creates drafts, then publishes them
-    assert created.status == Status.DRAFT
-    response = client.post(reverse("admin:practices_practice_revert", args=[practice.pk, created.history_id]),
+    practice.status = Status.DRAFT  # a reviewer once unpublished it, then published it again
+    practice.save()
+    practice.status = Status.PUBLISHED
+    practice.save()
+    draft = practice.history.filter(status=Status.DRAFT).latest()
+    login(client, editor)
+    client.post(change_url(practice), practice_form_data(Practice.objects.get(pk=practice.pk), name="临时名称"))
+    response = client.post(reverse("admin:practices_practice_revert", args=[practice.pk, draft.history_id]),
                            follow=True)
     assert "需要审核角色" in response.content.decode()
     practice.refresh_from_db()
@@ -430,3 +448,38 @@ def test_category_edit_uses_the_same_locking(client, catalogue, editor):
     response = client.post(change_url(category), stale)
     assert response.status_code == 200 and "保存被拒绝" in response.content.decode()
     assert Category.objects.get(number=1).name == "甲"
+
+
+def test_editor_adds_a_practice_as_a_draft(client, catalogue, editor):
+    from practices.models import SourceDocument
+
+    login(client, editor)
+    source = SourceDocument.objects.get(filename="003_0afe494a00c202ac.txt")
+    city = City.objects.get(name="青岛市")
+    data = {
+        "number": 80, "name": "新增的做法", "category": Category.objects.get(number=1).pk, "source": source.pk,
+        "expected_version": "",
+        "entries-TOTAL_FORMS": 1, "entries-INITIAL_FORMS": 0, "entries-MIN_NUM_FORMS": 0,
+        "entries-MAX_NUM_FORMS": 1000,
+        "entries-0-position": 1, "entries-0-city": city.pk, "entries-0-text": "青岛的新做法。",
+        "entries-0-expected_version": "",
+        "_save": "保存",
+    }
+    response = client.post(reverse("admin:practices_practice_add"), data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    practice = Practice.objects.get(number=80)
+    assert (practice.status, practice.version, practice.published_at) == (Status.DRAFT, 1, None)
+    assert [(e.city, e.text, e.version) for e in practice.entries.all()] == [(city, "青岛的新做法。", 1)]
+    assert practice.history.get().history_user == editor
+    assert client.get(practice.get_absolute_url()).status_code == 404
+
+
+def test_superuser_can_delete_but_editor_cannot(client, catalogue, editor, superuser):
+    practice = Practice.objects.get(number=15)
+    login(client, editor)
+    assert client.post(reverse("admin:practices_practice_delete", args=[practice.pk]),
+                       {"post": "yes"}).status_code == 403
+    login(client, superuser)
+    assert client.post(reverse("admin:practices_practice_delete", args=[practice.pk]),
+                       {"post": "yes"}).status_code == 302
+    assert practice.history.filter(history_type="-").get().history_user == superuser

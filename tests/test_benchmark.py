@@ -30,6 +30,12 @@ def test_summary_is_in_milliseconds():
     assert stats["n"] == 3 and stats["p50_ms"] == 20 and stats["min_ms"] == 10 and stats["max_ms"] == 30
 
 
+def test_repeat_stops_at_the_budget_but_not_below_the_minimum():
+    assert len(measure.repeat(lambda: 0.001, 50, budget=3600)) == 50
+    assert len(measure.repeat(lambda: 0.001, 50, budget=0)) == measure.MIN_REQUESTS
+    assert len(measure.repeat(lambda: 0.001, 3, budget=0)) == 3
+
+
 @pytest.mark.parametrize(("text", "practices", "label"), [("72", 72, "72"), ("10k", 10_000, "10k"),
                                                           ("100K", 100_000, "100k"), ("2500", 2500, "2500")])
 def test_scales(text, practices, label):
@@ -115,9 +121,9 @@ def _check_shape(result: dict, *, requests: int, http: bool) -> None:
     for page in result["pages"]:
         if page["status"] != 200:
             continue
-        assert set(page["inprocess"]) == SUMMARY_KEYS
+        assert set(page["inprocess"]) == SUMMARY_KEYS | {"requested"}
         expected = result["settings"]["export_requests"] if page["export"] else requests
-        assert page["inprocess"]["n"] == expected
+        assert page["inprocess"]["n"] == page["inprocess"]["requested"] == expected
         assert page["inprocess"]["p50_ms"] <= page["inprocess"]["p95_ms"] <= page["inprocess"]["max_ms"]
         assert isinstance(page["queries"], int) and page["queries"] >= 1
         assert page["main_query"]["sql"].lstrip("( ").upper().startswith(("SELECT", "WITH"))

@@ -226,15 +226,17 @@ def test_update_bypasses_save_until_the_index_is_rebuilt(catalogue):
     assert found("量子通信") == [14]
 
 
-def test_loaddata_then_rebuild_restores_the_search(catalogue):
+@pytest.mark.parametrize("command", ["rebuild_search_index", "load_catalogue"])
+def test_loaddata_then_rebuild_restores_the_search(catalogue, command):
     with search.search_index_deferred():
         for model, _ in reversed(FIXTURE_MODELS):
             model._default_manager.all().delete()
     call_command("loaddata", str(settings.FIXTURES_DIR / "catalogue.json"), verbosity=0, stdout=StringIO())
     assert Practice.objects.count() == 72
     assert found("融资") == []  # the fixture holds no search words
-    call_command("rebuild_search_index", verbosity=0)
+    call_command(command, verbosity=0)  # load_catalogue changes no record here, but indexes the unindexed ones
     assert set(found("融资")) == EXPECTED[0][1]
+    assert report_keys("融资") == EXPECTED[0][3]
 
 
 def test_deferred_saves_are_indexed_once_at_the_end(catalogue):
@@ -308,6 +310,14 @@ def test_rebuild_command_output_follows_verbosity(catalogue, verbosity, lines):
 def test_rebuild_command_rejects_a_bad_batch_size(catalogue):
     with pytest.raises(CommandError, match="batch-size"):
         call_command("rebuild_search_index", "--batch-size", "0", verbosity=0)
+
+
+def test_rebuild_of_missing_records_only_touches_unindexed_ones(catalogue):
+    Practice.objects.filter(number=14).update(search_title="", search_document="")
+    report = search.search_index_rebuild(missing_only=True)
+    assert report.seen == {"典型做法": 1, "案例报道": 0}
+    assert found("无还本续贷") == [14]
+    assert search.search_index_rebuild(missing_only=True).seen == {"典型做法": 0, "案例报道": 0}
 
 
 def test_rebuild_reports_what_changed(catalogue):

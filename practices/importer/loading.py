@@ -154,12 +154,15 @@ class _Loader:
         self.overwrite = overwrite
         self.report = LoadReport()
         self.now = timezone.now()
+        # Loaded records are published on creation (saved, so history records
+        # it); later status changes belong to staff and are never reloaded.
+        self.published = {"status": Status.PUBLISHED, "published_at": self.now}
         self.provinces: dict[str, Province] = {}
         self.cities: dict[tuple[str, str], City] = {}
 
-    def upsert(self, model, *, lookup, values, describe, m2m=None):
-        return upsert(model, lookup=lookup, values=values, report=self.report,
-                      overwrite=self.overwrite, describe=describe, m2m=m2m)
+    def upsert(self, model, *, lookup, values, describe, m2m=None, create_defaults=None):
+        return upsert(model, lookup=lookup, values=values, report=self.report, overwrite=self.overwrite,
+                      describe=describe, m2m=m2m, create_defaults=create_defaults)
 
     def source(self, filename: str, *, title: str, kind: str, publisher: str = "",
                when: date | None = None, non_article_parts: list | None = None) -> SourceDocument:
@@ -211,13 +214,12 @@ class _Loader:
                 values={"name": cat.name, "slug": category_slug(cat.name)},
             )
         for parsed in catalogue.practices:
-            practice, action = self.upsert(
+            practice, _ = self.upsert(
                 Practice, lookup={"number": parsed.number}, describe=f"{parsed.number}. {parsed.name}",
                 values={"name": parsed.name, "category": categories[parsed.category_number], "source": source,
                         "line_start": parsed.line_start, "line_end": parsed.line_end, "raw_text": parsed.raw_text},
+                create_defaults=self.published,
             )
-            if action == CREATED:
-                Practice.objects.filter(pk=practice.pk).update(status=Status.PUBLISHED, published_at=self.now)
             for parsed_entry in parsed.entries:
                 city = self.city(places.locate_city(parsed_entry.city))
                 entry, _ = self.upsert(
@@ -241,7 +243,7 @@ class _Loader:
             )
             for art in doc.articles:
                 links = self.bundle.links[(doc.filename, art.position)]
-                report, action = self.upsert(
+                report, _ = self.upsert(
                     CaseReport, lookup={"source": source, "position": art.position},
                     describe=f"{doc.filename} #{art.position} {art.title}",
                     values={"title": art.title, "subtitle": art.subtitle, "kicker": art.kicker,
@@ -249,9 +251,8 @@ class _Loader:
                             "source_spans": [list(s) for s in art.spans]},
                     m2m={"cities": [self.city(p) for p in links.cities],
                          "categories": [categories[n] for n in links.categories]},
+                    create_defaults=self.published,
                 )
-                if action == CREATED:
-                    CaseReport.objects.filter(pk=report.pk).update(status=Status.PUBLISHED, published_at=self.now)
                 self.related(report, links, practices)
                 self.metrics(owner_field="case_report", owner=report, text=report.body,
                              describe=f"{doc.filename} #{art.position}")
@@ -359,9 +360,9 @@ def load_bundle(bundle: Bundle, *, overwrite: bool = False) -> LoadReport:
         with transaction.atomic(), search_index_deferred():
             loader.practices()
             loader.case_reports()
-            # Per-save search updates are deferred above; one batched pass brings
-            # every record's search words (and records loaded by loaddata) up to date.
-            search_index_rebuild()
+            # The saves above are indexed in one batch when the deferred block ends;
+            # records written by bulk paths (loaddata, bulk_create) are indexed here.
+            search_index_rebuild(missing_only=True)
     except (RecordInvalid, places.UnknownPlaceError) as exc:
         raise LoadError(f"invalid record, nothing written: {exc}") from exc
     return loader.report

@@ -26,11 +26,14 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator
+from functools import lru_cache
 
 from .segmentation import tokenizer
 
 # Enough for any real query (the search form caps q at 100 characters).
 MAX_TERMS = 8
+# Distinct blocks (runs of letters and digits between punctuation) kept segmented.
+BLOCK_CACHE_SIZE = 50_000
 
 # Policy words jieba's general dictionary splits badly or not at all.
 DOMAIN_WORDS = (
@@ -82,21 +85,33 @@ def _expand_domain(word: str) -> Iterator[str]:
 
 def _segment(piece: str) -> Iterator[str]:
     for word in tokenizer().cut(piece, HMM=False):
-        # Punctuation and spaces vanish; "5.02" gives "5" and "02" (jieba already splits it so).
         for part in _WORD.findall(word):
             yield from _expand(part)
 
 
-def search_words(text: str) -> list[str]:
-    """The search-mode words of ``text``, in text order, sub-words before their word."""
-    text = normalize(text)
+@lru_cache(maxsize=BLOCK_CACHE_SIZE)
+def _block_words(block: str) -> tuple[str, ...]:
     words: list[str] = []
     position = 0
-    for match in _DOMAIN.finditer(text):
-        words.extend(_segment(text[position:match.start()]))
+    for match in _DOMAIN.finditer(block):
+        words.extend(_segment(block[position:match.start()]))
         words.extend(_expand_domain(match.group()))
         position = match.end()
-    words.extend(_segment(text[position:]))
+    words.extend(_segment(block[position:]))
+    return tuple(words)
+
+
+def search_words(text: str) -> list[str]:
+    """The search-mode words of ``text``, in text order, sub-words before their word.
+
+    The text is cut into blocks of letters and digits first (punctuation and
+    spaces end a word in any case, and no domain word spans them); each block
+    is segmented once per process (an LRU cache: generated data and repeated
+    phrases cost nothing the second time).
+    """
+    words: list[str] = []
+    for block in _WORD.findall(normalize(text)):
+        words.extend(_block_words(block))
     return words
 
 

@@ -110,18 +110,22 @@ def upsert(
     overwrite: bool,
     describe: str,
     m2m: dict[str, list] | None = None,
+    create_defaults: dict[str, Any] | None = None,
 ) -> tuple[models.Model, str]:
     """Create or update one curated record; returns (instance, action).
 
     ``m2m`` maps many-to-many field names to the wanted related objects; they
-    count towards the fingerprint like ordinary values.
+    count towards the fingerprint like ordinary values. ``create_defaults``
+    are set only when the record is created (e.g. status "published") and are
+    not fingerprinted: staff own them afterwards.
     """
     m2m = m2m or {}
     wanted = dict(values) | {name: set(objs) for name, objs in m2m.items()}
     new_print = fingerprint(wanted)
     obj = model._default_manager.filter(**lookup).first()
     if obj is None:
-        obj = validated(model(**lookup, **values, load_fingerprint=new_print), describe)
+        fields = {**(create_defaults or {}), **lookup, **values}
+        obj = validated(model(**fields, load_fingerprint=new_print), describe)
         obj.save()
         for name, objs in m2m.items():
             getattr(obj, name).set(objs)

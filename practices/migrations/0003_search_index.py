@@ -3,6 +3,7 @@
 import sqlite3
 
 import django.contrib.postgres.search
+import django.db.models.deletion
 from django.db import migrations, models
 
 # Full-text search structures the model state does not describe, created per
@@ -97,6 +98,41 @@ class Migration(migrations.Migration):
             model_name='practice',
             name='search_vector',
             field=django.contrib.postgres.search.SearchVectorField(blank=True, editable=False, null=True, serialize=False, verbose_name='检索向量'),
+        ),
+        # The FTS5 tables as unmanaged models (no database operation): the search joins them on SQLite.
+        migrations.CreateModel(
+            name='CaseReportSearchRow',
+            fields=[
+                ('title', models.TextField(editable=False, verbose_name='检索标题')),
+                ('document', models.TextField(editable=False, verbose_name='检索文本')),
+                ('owner', models.OneToOneField(db_column='rowid', db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, primary_key=True, related_name='search_row', serialize=False, to='practices.casereport', verbose_name='案例报道')),
+                ('match', models.TextField(db_column='practices_casereport_fts', editable=False)),
+            ],
+            options={
+                'verbose_name': '案例报道检索行',
+                'verbose_name_plural': '案例报道检索行',
+                'db_table': 'practices_casereport_fts',
+                'abstract': False,
+                'managed': False,
+                'default_permissions': (),
+            },
+        ),
+        migrations.CreateModel(
+            name='PracticeSearchRow',
+            fields=[
+                ('title', models.TextField(editable=False, verbose_name='检索标题')),
+                ('document', models.TextField(editable=False, verbose_name='检索文本')),
+                ('owner', models.OneToOneField(db_column='rowid', db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, primary_key=True, related_name='search_row', serialize=False, to='practices.practice', verbose_name='典型做法')),
+                ('match', models.TextField(db_column='practices_practice_fts', editable=False)),
+            ],
+            options={
+                'verbose_name': '典型做法检索行',
+                'verbose_name_plural': '典型做法检索行',
+                'db_table': 'practices_practice_fts',
+                'abstract': False,
+                'managed': False,
+                'default_permissions': (),
+            },
         ),
         migrations.RunPython(create_search_structures, drop_search_structures, elidable=False),
     ]

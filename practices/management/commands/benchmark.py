@@ -41,6 +41,9 @@ class Command(BaseCommand):
         parser.add_argument("--export-requests", type=int, default=10,
                             help="CSV 导出计时的请求数（每次约 1 万行），默认 10。")
         parser.add_argument("--warmup", type=int, default=3, help="每个页面计时前的预热请求数，默认 3。")
+        parser.add_argument("--page-budget", type=float, default=60.0,
+                            help="每个页面每种方式（进程内、HTTP）计时的时间上限（秒），默认 60；超过后停止，"
+                                 f"但至少计时 {measure.MIN_REQUESTS} 次（实际次数记在结果中）。")
         parser.add_argument("--no-http", action="store_true", help="不启动 gunicorn，只做进程内计时。")
         parser.add_argument("--no-datasette", action="store_true", help="即使安装了 Datasette 也不与之对比。")
         parser.add_argument("--gunicorn-workers", type=int, default=2, help="gunicorn 的工作进程数，默认 2。")
@@ -70,6 +73,8 @@ class Command(BaseCommand):
     def handle(self, *args, verbosity: int, **options):
         if options["requests"] < 1 or options["export_requests"] < 1 or options["warmup"] < 1:
             raise CommandError("--requests, --export-requests and --warmup must be at least 1.")
+        if options["page_budget"] <= 0:
+            raise CommandError("--page-budget must be positive.")
         pages = _names(options["pages"], PAGE_NAMES, "page") if options["pages"] else None
         output_dir: Path = options["output_dir"]
         try:
@@ -97,7 +102,8 @@ class Command(BaseCommand):
         worker_options = measure.WorkerOptions(
             requests=options["requests"], export_requests=options["export_requests"], warmup=options["warmup"],
             http=not options["no_http"], datasette=not options["no_datasette"],
-            gunicorn_workers=options["gunicorn_workers"], pages=pages, scale_label=options["scale_label"],
+            gunicorn_workers=options["gunicorn_workers"], page_budget=options["page_budget"], pages=pages,
+            scale_label=options["scale_label"],
             output_dir=output_dir, log_dir=options["data_dir"] or output_dir, build=build,
             progress=self._write(verbosity, 2),
         )
@@ -139,7 +145,7 @@ class Command(BaseCommand):
             export_requests=options["export_requests"], warmup=options["warmup"], http=not options["no_http"],
             datasette=not options["no_datasette"], seed=options["seed"], pg_url=options["pg_url"],
             db_prefix=options["db_prefix"], rebuild=options["rebuild"], pages=pages,
-            gunicorn_workers=options["gunicorn_workers"], verbosity=verbosity,
+            gunicorn_workers=options["gunicorn_workers"], page_budget=options["page_budget"], verbosity=verbosity,
         )
         results, failures = harness.run(harness_options, self._write(verbosity))
         if verbosity >= 1:
