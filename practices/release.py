@@ -241,6 +241,8 @@ def _fixture_models(members: dict[str, bytes]) -> list[dict]:
         for field in model._meta.get_fields():
             if field.auto_created or not (field.concrete or field.many_to_many) or field.primary_key:
                 continue
+            if not field.serialize:
+                continue  # e.g. the search index columns, which the fixture leaves out
             if field.many_to_many and not field.remote_field.through._meta.auto_created:
                 continue  # serialized as its own model (the through table)
             note = _field_note(model, field.name)
