@@ -32,8 +32,8 @@ from django.utils import timezone, translation
 from django.views.decorators.http import require_safe
 
 from . import exports, resources
+from .fixture_export import FIXTURE_MODELS, catalogue_export_fixture
 from .models import CaseReport, Practice
-from .services import FIXTURE_MODELS, catalogue_export_fixture
 
 VERSION_PATTERN = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._-]{0,63}$")
 CHECKSUMS = "SHA256SUMS"

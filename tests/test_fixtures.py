@@ -9,7 +9,7 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 
-from practices.services import FIXTURE_MODELS, catalogue_export_fixture
+from practices.fixture_export import FIXTURE_MODELS, catalogue_export_fixture
 
 pytestmark = pytest.mark.django_db
 VOLATILE = {"created", "updated", "published_at"}

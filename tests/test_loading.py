@@ -9,8 +9,8 @@ import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
 
+from practices.fixture_export import catalogue_export_fixture
 from practices.models import CaseReport, Category, City, Metric, Practice, PracticeEntry, SourceDocument
-from practices.services import catalogue_export_fixture
 
 pytestmark = pytest.mark.django_db
 

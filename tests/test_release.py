@@ -124,8 +124,8 @@ def test_members_hold_the_published_catalogue(release, client):
 
 def test_fixture_is_the_export_catalogue_fixture(release):
     """With every record published and no verifier, the fixture is export_catalogue's byte for byte."""
+    from practices.fixture_export import catalogue_export_fixture
     from practices.models import Metric
-    from practices.services import catalogue_export_fixture
 
     assert not Metric.objects.filter(verified_by__isnull=False).exists()
     assert members_of(release.data)["catalogue.json"] == catalogue_export_fixture().encode("utf-8")

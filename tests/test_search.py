@@ -20,10 +20,10 @@ from django.utils.safestring import SafeString
 
 from practices import search
 from practices.filters import CaseReportFilterSet, PracticeFilterSet
+from practices.fixture_export import FIXTURE_MODELS
 from practices.importer.search_text import query_terms, search_document
 from practices.models import CaseReport, Practice, PracticeEntry
 from practices.selectors import practice_facets
-from practices.services import FIXTURE_MODELS
 
 pytestmark = pytest.mark.django_db
 

@@ -6,7 +6,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from practices.services import catalogue_export_fixture
+from practices.fixture_export import catalogue_export_fixture
 
 
 class Command(BaseCommand):
