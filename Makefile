@@ -7,7 +7,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/catalogue
 TEST_ENV := DJANGO_SECRET_KEY=test-only-not-a-secret DJANGO_DEBUG=0
 DEV_ENV  := DJANGO_DEBUG=1
 
-.PHONY: install install-test run setup test lint test-sqlite test-postgres postgres-ready browser-deps fixtures clean bench
+.PHONY: serve install install-test run setup test lint test-sqlite test-postgres postgres-ready browser-deps fixtures clean bench
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,20 @@ setup: install
 
 run: setup
 	$(DEV_ENV) $(BIN)/python manage.py runserver 127.0.0.1:8000
+
+## make serve: gunicorn on 127.0.0.1:8000 with the production settings (DJANGO_DEBUG off).
+# Needs DJANGO_SECRET_KEY in the environment. Plain HTTP on loopback, so the
+# HTTPS redirect is off unless you set DJANGO_SECURE_SSL_REDIRECT=1.
+serve: install
+	@test -n "$$DJANGO_SECRET_KEY" || { echo "make serve: set DJANGO_SECRET_KEY (see .env.example)" >&2; exit 1; }
+	mkdir -p var
+	DJANGO_DEBUG=0 $(BIN)/python manage.py migrate --noinput
+	DJANGO_DEBUG=0 $(BIN)/python manage.py createcachetable
+	DJANGO_DEBUG=0 $(BIN)/python manage.py load_catalogue
+	DJANGO_DEBUG=0 $(BIN)/python manage.py collectstatic --noinput -v0
+	DJANGO_DEBUG=0 DJANGO_SECURE_SSL_REDIRECT=$${DJANGO_SECURE_SSL_REDIRECT:-0} \
+	  DJANGO_ALLOWED_HOSTS=$${DJANGO_ALLOWED_HOSTS:-127.0.0.1,localhost} \
+	  $(BIN)/gunicorn catalogue.wsgi --bind 127.0.0.1:8000 --workers 2 --access-logfile -
 
 ## make test: lint, then the whole suite on SQLite, then on PostgreSQL
 test: install-test browser-deps lint test-sqlite test-postgres

@@ -296,16 +296,22 @@ def markdown_summary(results: list[dict]) -> str:
 
 def abridge_plan(plan: str, *, max_lines: int = 14, width: int = 150) -> str:
     """A plan cut to its node lines (buffers and output lists dropped), each line cut to ``width``."""
-    kept = []
+    kept, tail, in_jit = [], [], False
     for line in plan.splitlines():
         stripped = line.strip()
+        if stripped.startswith(("Planning Time", "Execution Time")):
+            tail.append(stripped)
+            continue
+        if stripped == "JIT:" or (in_jit and line.startswith("  ")):
+            in_jit = True
+            continue
+        in_jit = False
         if stripped.startswith(("Buffers:", "Output:", "Planning:", "I/O Timings:")):
             continue
         kept.append(line if len(line) <= width else line[:width - 1] + "…")
     if len(kept) > max_lines:
-        tail = [line for line in kept if line.strip().startswith(("Planning Time", "Execution Time"))]
-        kept = kept[:max_lines - len(tail) - 1] + ["   …"] + tail
-    return "\n".join(kept)
+        kept = kept[:max_lines] + ["   …"]
+    return "\n".join(kept + tail)
 
 
 def _plans_markdown(result: dict | None) -> list[str]:

@@ -21,6 +21,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from . import selectors
 from .models import CaseReport, Metric, Practice
@@ -51,6 +53,8 @@ class LookupField(forms.CharField):
         return found
 
 
+# The OpenAPI schema cannot infer a type from a resolver; these take strings.
+@extend_schema_field(OpenApiTypes.STR)
 class LookupFilter(django_filters.Filter):
     """Resolves the parameter to one record; the subclass's method does the filtering."""
 

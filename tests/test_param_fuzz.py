@@ -1,0 +1,166 @@
+"""Property tests: no public query parameter, path segment or raw query string gives a 500.
+
+Every public list (pages, API, exports) and detail URL is requested with query
+strings built from the public parameter names, whose values are any unicode
+text (NUL, markup, very long strings, percent signs) or a dictionary of
+realistic and hostile values. Each answer must be below 500, and an HTML
+answer must never echo markup from the input unescaped.
+
+The number of examples comes from HYPOTHESIS_PROFILE, as in
+tests/importer/test_fuzz.py: "ci" (the default) runs EXAMPLES["ci"] per
+property, over 10,000 in all; "dev" runs a few dozen for a quick loop. The
+settings are per test (not a registered profile) so that this module never
+changes the profile other modules load.
+"""
+from __future__ import annotations
+
+import os
+from urllib.parse import quote, urlencode
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+pytestmark = [pytest.mark.slow, pytest.mark.django_db]
+
+PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "ci")
+
+
+def fuzz(ci: int):
+    """Hypothesis settings: ``ci`` examples under the "ci" profile, 50 under "dev".
+
+    Counts differ per property because a request's cost does: a list page with
+    facets takes ~20-40 ms on SQLite, a 404 detail page ~3-6 ms.
+    """
+    return settings(
+        max_examples=ci if PROFILE == "ci" else 50, deadline=None, database=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
+                               HealthCheck.data_too_large],
+    )
+
+PARAMS = ["category", "city", "province", "has_metrics", "q", "sort", "page", "page_size",
+          "per_page", "unit", "kind", "practice", "format"]
+
+HTML_LISTS = ["/practices/", "/case-reports/", "/metrics/"]
+API_LISTS = ["/api/practices/", "/api/case-reports/", "/api/metrics/"]
+EXPORTS = ["/practices/export.csv", "/practices/export.json"]
+DETAILS = [
+    "/practices/{}/", "/practices/{}/compare/", "/cities/{}/", "/provinces/{}/", "/categories/{}/",
+    "/case-reports/{}/", "/api/practices/{}/", "/api/case-reports/{}/", "/api/cities/{}/",
+    "/api/provinces/{}/", "/api/categories/{}/", "/api/metrics/{}/",
+]
+
+# Markup that must never come back unescaped in an HTML page.
+MARKERS = ["<script>alert(1)</script>", '"><img src=x onerror=alert(1)>', "'><svg onload=alert(1)>"]
+REALISTIC = [
+    "融资", "台州", "台州市", "zhejiang", "taizhou-zhejiang", "qingdao", "青岛", "浙江省", "1", "0", "-1", "15", "72",
+    "99999999999999999999", "1e400", "NaN", "inf", "", " ", "true", "false", "yes", "True", "2",
+    "relevance", "number", "-number", "name", "-name", "cities", "-cities", "value", "-value", "practice",
+    "亿元", "%", "percent", "json", "api", "csv", "xlsx", "html", "\x00", "%00", "%", "%ZZ", "%E4%B8",
+    "١", "٣", "²", "１", "Ⅻ", "𝟙", "0x10", "1.5", " 1 ", "+1", "1_000", "a" * 5000, "融" * 101,
+    *MARKERS,
+]
+
+values = st.one_of(
+    st.sampled_from(REALISTIC),
+    st.text(),
+    st.text(min_size=90, max_size=5000),
+    st.builds(lambda head, mark, tail: head + mark + tail, st.text(max_size=20), st.sampled_from(MARKERS),
+              st.text(max_size=20)),
+)
+pairs = st.lists(st.tuples(st.sampled_from(PARAMS), values), max_size=6)
+
+# Raw query strings: percent-encodings (valid, truncated, invalid UTF-8), separators and text.
+raw_piece = st.one_of(
+    st.sampled_from(PARAMS), st.sampled_from(["=", "&", ";", "+", "%", "%00", "%FF", "%E4%B8", "%E8%9E%8D%E8%B5%84",
+                                              "%3Cscript%3E", "%2F", "%25", "%%", "#", "?", "[]", "=="]),
+    st.text(max_size=10),
+    st.from_regex(r"%[0-9A-Fa-f]{2}", fullmatch=True),
+)
+raw_queries = st.lists(raw_piece, max_size=20).map("".join)
+
+segments = st.one_of(
+    st.integers(min_value=-(10**30), max_value=10**30).map(str),
+    st.sampled_from(REALISTIC),
+    st.text(min_size=1),
+)
+
+
+def check(response, params=()) -> None:
+    assert response.status_code < 500, (response.status_code, response.content[:2000])
+    if "text/html" not in response.get("Content-Type", ""):
+        return
+    body = response.content.decode("utf-8", "replace")
+    for marker in MARKERS:
+        assert marker not in body, f"unescaped {marker!r} in the page"
+    for _name, value in params:
+        if "<script" in value.lower() and value.strip():
+            assert value.strip() not in body, f"unescaped echo of {value!r}"
+
+
+def get(client, path: str, params) -> None:
+    query = urlencode(params)
+    check(client.get(f"{path}?{query}" if query else path), params)
+
+
+@fuzz(600)
+@given(path=st.sampled_from(HTML_LISTS), params=pairs)
+def test_html_lists_never_fail(catalogue, client, path, params):
+    get(client, path, params)
+
+
+@fuzz(400)
+@given(params=pairs)
+def test_practice_list_never_fails(catalogue, client, params):
+    get(client, "/practices/", params)
+
+
+@fuzz(400)
+@given(params=pairs)
+def test_metric_list_never_fails(catalogue, client, params):
+    get(client, "/metrics/", params)
+
+
+@fuzz(1000)
+@given(path=st.sampled_from(API_LISTS), params=pairs)
+def test_api_lists_never_fail(catalogue, client, path, params):
+    get(client, path, params)
+
+
+@fuzz(500)
+@given(params=pairs)
+def test_practice_api_never_fails(catalogue, client, params):
+    get(client, "/api/practices/", params)
+
+
+@fuzz(1000)
+@given(path=st.sampled_from(EXPORTS), params=pairs)
+def test_exports_never_fail(catalogue, client, path, params):
+    get(client, path, params)
+
+
+@fuzz(1500)
+@given(template=st.sampled_from(DETAILS), segment=segments, params=pairs)
+def test_detail_urls_never_fail(catalogue, client, template, segment, params):
+    get(client, template.format(quote(segment, safe="")), params)
+
+
+@fuzz(500)
+@given(path=st.sampled_from(HTML_LISTS + API_LISTS + EXPORTS), query=raw_queries)
+def test_raw_query_strings_never_fail(catalogue, client, path, query):
+    check(client.get(f"{path}?{query}"))
+
+
+@fuzz(500)
+@given(path=st.sampled_from(HTML_LISTS), name=st.sampled_from(PARAMS),
+       value=st.builds(lambda head, mark, tail: head + mark + tail, st.text(max_size=50),
+                       st.sampled_from(MARKERS), st.text(max_size=50)))
+def test_html_pages_escape_echoed_markup(catalogue, client, path, name, value):
+    get(client, path, [(name, value)])
+
+
+@fuzz(500)
+@given(path=st.sampled_from(HTML_LISTS + API_LISTS),
+       params=st.lists(st.tuples(st.sampled_from(PARAMS), st.sampled_from(REALISTIC)), min_size=1, max_size=8))
+def test_realistic_combinations_never_fail(catalogue, client, path, params):
+    get(client, path, params)
