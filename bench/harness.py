@@ -87,6 +87,10 @@ def child_env(options: HarnessOptions, url: str) -> dict[str, str]:
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
         "DJANGO_CONN_MAX_AGE": "600",
         "DJANGO_LOG_LEVEL": "ERROR",
+        # Production serves collected static files; the benchmark times pages, not assets.
+        "DJANGO_STATIC_MANIFEST": "0",
+        # As behind a TLS-terminating proxy: requests say X-Forwarded-Proto: https.
+        "DJANGO_SECURE_PROXY_SSL_HEADER": "1",
         "PYTHONUNBUFFERED": "1",
     })
     env.update(options.extra_env)
@@ -97,8 +101,21 @@ def build_key(options: HarnessOptions, scale: int) -> dict:
     """What a cached database must match to be reused."""
     from practices.synthetic import GENERATOR_VERSION
 
-    migrations = sorted(p.stem for p in (options.base_dir / "practices" / "migrations").glob("[0-9]*.py"))
-    return {"practices": scale, "seed": options.seed, "generator": GENERATOR_VERSION, "migrations": migrations}
+    return {"practices": scale, "seed": options.seed, "generator": GENERATOR_VERSION,
+            "migrations": migration_names()}
+
+
+def migration_names() -> list[str]:
+    """Every migration on disk of every installed app, as "app.name" (a new app or migration changes it)."""
+    from django.db.migrations.loader import MigrationLoader
+
+    loader = MigrationLoader(None, ignore_no_migrations=True)
+    return sorted(f"{app}.{name}" for app, name in loader.disk_migrations)
+
+
+def _normalise(names: list[str]) -> list[str]:
+    # Sidecars written before every app was counted listed the practices app's migrations bare.
+    return [name if "." in name else f"practices.{name}" for name in names]
 
 
 def _sidecar(options: HarnessOptions, engine: str, scale: int) -> Path:
@@ -182,14 +199,15 @@ def prepare(options: HarnessOptions, engine: str, scale: int, write: Callable[[s
             return record
         same_data = {k: v for k, v in old.items() if k != "migrations"} == {
             k: v for k, v in key.items() if k != "migrations"}
-        applied = old.get("migrations") or []
-        if (same_data and applied and key["migrations"][:len(applied)] == applied
+        applied = _normalise(old.get("migrations") or [])
+        new_migrations = [name for name in key["migrations"] if name not in applied]
+        if (same_data and applied and set(applied) <= set(key["migrations"])
                 and _count_practices(options, engine, scale) == scale):
             # Only new migrations since the build: apply them rather than rebuild (the data is the same).
             log = options.data_dir / f"build-{engine}-{_label(scale)}.log"
             env = child_env(options, database_url(options, engine, scale))
             write(f"Migrating the cached {engine} database at {_label(scale)} "
-                  f"({', '.join(key['migrations'][len(applied):])}) …")
+                  f"({', '.join(new_migrations)}) …")
             seconds, _ = _manage(options, ["migrate", "--noinput", "-v0"], env, log)
             _analyze(options, engine, scale)
             record["key"] = key

@@ -437,7 +437,7 @@ class Worker:
     def _get(self, page: Page) -> tuple[int, int, float, object]:
         client = self.admin if page.admin else self.client
         started = time.perf_counter()
-        response = client.get(page.url)
+        response = client.get(page.url, secure=True)
         size = _consume(response)
         elapsed = time.perf_counter() - started
         return response.status_code, size, elapsed, getattr(response, "exc_info", None)
@@ -448,7 +448,7 @@ class Worker:
 
         client = self.admin if page.admin else self.client
         with CaptureQueriesContext(connection) as captured:
-            response = client.get(page.url)
+            response = client.get(page.url, secure=True)
             if getattr(response, "streaming", False):
                 body = b"".join(response.streaming_content)
             else:
@@ -459,6 +459,7 @@ class Worker:
         options = self.options
         record: dict = {"name": page.name, "label": page.label, "url": page.url, "admin": page.admin,
                         "export": page.export, "missing": False}
+        # A redirect (e.g. to HTTPS) would be timed as a cheap page: it counts as a failure.
         status, size, _, exc_info = self._get(page)
         record["status"], record["bytes"] = status, size
         if status == 404:
@@ -489,13 +490,14 @@ class Worker:
             record["main_query"] = main
         count = options.export_requests if page.export else options.requests
         if page.export:
-            record["export"] = {"rows": _count_csv_rows(body)}
+            record["export_stats"] = {"rows": _count_csv_rows(body)}
             with RssSampler(lambda: [os.getpid()]) as rss:
                 durations = self._repeat(lambda: self._get(page)[2], count)
             record["inprocess"] = summary(durations) | {"requested": count}
-            record["export"]["inprocess_rows_per_s"] = _rows_per_s(record["export"]["rows"], durations)
-            record["export"]["inprocess_peak_rss_mb"] = round(rss.peak, 1)
-            record["export"]["inprocess_baseline_rss_mb"] = round(rss.baseline, 1)
+            stats = record["export_stats"]
+            stats["inprocess_rows_per_s"] = _rows_per_s(stats["rows"], durations)
+            stats["inprocess_peak_rss_mb"] = round(rss.peak, 1)
+            stats["inprocess_baseline_rss_mb"] = round(rss.baseline, 1)
         else:
             record["inprocess"] = summary(self._repeat(lambda: self._get(page)[2], count)) | {"requested": count}
         if record.get("main_query") and record["main_query"]["ms"] > 0:
@@ -506,7 +508,7 @@ class Worker:
     def measure_http(self, pages: list[Page], records: dict[str, dict]) -> dict:
         from django.conf import settings
 
-        env = dict(os.environ)
+        env = dict(os.environ) | {"DJANGO_SECURE_PROXY_SSL_HEADER": "1"}
         log = self.options.log_dir / f"gunicorn-{self.options.engine_label}-{self.options.scale_label}.log"
         command = gunicorn_command(self.options.gunicorn_workers)
         info = {"workers": self.options.gunicorn_workers, "log": str(log)}
@@ -517,7 +519,8 @@ class Worker:
                 record = records[page.name]
                 if record.get("missing") or record.get("status") != 200:
                     continue
-                headers = {"Cookie": self.session_cookie} if page.admin else {}
+                # As behind a TLS-terminating proxy (the settings redirect plain HTTP when DEBUG is off).
+                headers = {"X-Forwarded-Proto": "https"} | ({"Cookie": self.session_cookie} if page.admin else {})
                 statuses = set()
                 for _ in range(max(self.options.warmup, 2 * self.options.gunicorn_workers)):
                     statuses.add(http_get(port, page.url, headers=headers)[0])
@@ -526,9 +529,10 @@ class Worker:
                     results = []
                     with RssSampler(lambda process=process: children(process.pid)) as rss:
                         durations = self._repeat(partial(_timed_get, results, port, page.url, headers), count)
-                    record["export"]["http_rows_per_s"] = _rows_per_s(record["export"]["rows"], durations)
-                    record["export"]["http_peak_rss_mb"] = round(rss.peak, 1)
-                    record["export"]["http_baseline_rss_mb"] = round(rss.baseline, 1)
+                    stats = record["export_stats"]
+                    stats["http_rows_per_s"] = _rows_per_s(stats["rows"], durations)
+                    stats["http_peak_rss_mb"] = round(rss.peak, 1)
+                    stats["http_baseline_rss_mb"] = round(rss.baseline, 1)
                 else:
                     results = []
                     durations = self._repeat(partial(_timed_get, results, port, page.url, headers), count)

@@ -124,7 +124,7 @@ def text_table(result: dict) -> list[str]:
         if index == 0:
             lines.append("  ".join("-" * w for w in widths))
     for record in result["pages"]:
-        export = record.get("export")
+        export = record.get("export_stats")
         if export:
             lines.append(
                 f"export: {export.get('rows'):,} rows; in-process {_fmt(export.get('inprocess_rows_per_s'), 0)} rows/s, "
@@ -179,7 +179,7 @@ def evaluate(results: list[dict], *, engine: str = "postgresql", practices: int 
             if record.get("status") != 200:
                 row["note"] = f"HTTP {record.get('status')}"
                 continue
-            export = record.get("export") or {}
+            export = record.get("export_stats") or {}
             if target.statistic == "p95":
                 row["measured"] = latency(record, "p95_ms")
                 row["ok"] = row["measured"] <= target.limit
@@ -258,7 +258,7 @@ def markdown_summary(results: list[dict]) -> str:
             "",
         ]
         for record in result["pages"]:
-            export = record.get("export")
+            export = record.get("export_stats")
             if export:
                 parts.append(
                     f"CSV export `{record['url']}`: {export.get('rows'):,} rows; in-process "

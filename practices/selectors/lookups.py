@@ -31,7 +31,8 @@ def category_lookup(value: str) -> Category | None:
     if not value:
         return None
     condition = Q(slug=value.lower()) | Q(name=value)
-    if value.isdigit() and len(value) <= MAX_DIGITS:
+    # isdigit() alone accepts "²", which int() rejects (found by fuzzing).
+    if value.isascii() and value.isdigit() and len(value) <= MAX_DIGITS:
         condition |= Q(number=int(value))
     return Category.objects.filter(condition).first()
 

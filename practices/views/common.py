@@ -33,7 +33,7 @@ def paginate(request: HttpRequest, queryset: QuerySet, *, default_per_page: int 
     per_page_text = request.GET.get("per_page", "")
     per_page = default_per_page
     if per_page_text:
-        if per_page_text.isdigit() and int(per_page_text) in PER_PAGE_CHOICES:
+        if per_page_text.isascii() and per_page_text.isdigit() and int(per_page_text) in PER_PAGE_CHOICES:
             per_page = int(per_page_text)
         else:
             notices.append(_("每页条数只能是 %(choices)s，已按每页 %(per_page)s 条显示。") % {
@@ -43,7 +43,8 @@ def paginate(request: HttpRequest, queryset: QuerySet, *, default_per_page: int 
     page_text = request.GET.get("page", "")
     number = 1
     if page_text:
-        if page_text.isdigit() and len(page_text) < 10 and int(page_text) >= 1:
+        # ASCII only: "²".isdigit() is true but int("²") fails (found by fuzzing).
+        if page_text.isascii() and page_text.isdigit() and len(page_text) < 10 and int(page_text) >= 1:
             number = int(page_text)
         else:
             notices.append(_("页码“%(page)s”无效，已显示第 1 页。") % {"page": page_text})
