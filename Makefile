@@ -7,7 +7,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/catalogue
 TEST_ENV := DJANGO_SECRET_KEY=test-only-not-a-secret DJANGO_DEBUG=0
 DEV_ENV  := DJANGO_DEBUG=1
 
-.PHONY: serve install install-test run setup test lint test-sqlite test-postgres postgres-ready browser-deps fixtures clean bench
+.PHONY: serve install install-test run setup test lint test-sqlite test-postgres postgres-ready browser-deps loadtest-deps fixtures clean bench loadtest
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -44,10 +44,10 @@ serve: install
 	DJANGO_DEBUG=0 $(BIN)/python manage.py collectstatic --noinput -v0
 	DJANGO_DEBUG=0 DJANGO_SECURE_SSL_REDIRECT=$${DJANGO_SECURE_SSL_REDIRECT:-0} \
 	  DJANGO_ALLOWED_HOSTS=$${DJANGO_ALLOWED_HOSTS:-127.0.0.1,localhost} \
-	  $(BIN)/gunicorn catalogue.wsgi --bind 127.0.0.1:8000 --workers 2 --access-logfile -
+	  $(BIN)/gunicorn -c catalogue/gunicorn.py catalogue.wsgi --bind 127.0.0.1:8000 --workers 2 --access-logfile -
 
 ## make test: lint, then the whole suite on SQLite, then on PostgreSQL
-test: install-test browser-deps lint test-sqlite test-postgres
+test: install-test browser-deps loadtest-deps lint test-sqlite test-postgres
 
 lint: install-test
 	$(BIN)/ruff check .
@@ -75,6 +75,10 @@ postgres-ready:
 browser-deps:
 	@bash .ci/browser-deps
 
+# Debian's wrk for the load test and its test (tests/test_loadtest.py fails, never skips, without it).
+loadtest-deps:
+	@bash .ci/loadtest-deps
+
 ## make fixtures: rebuild fixtures/catalogue.json from the sources in a scratch database
 fixtures: install
 	rm -f var/fixtures.sqlite3
@@ -96,3 +100,10 @@ $(VENV)/.installed-bench: requirements-bench.txt $(VENV)/.installed
 
 bench: $(VENV)/.installed-bench postgres-ready
 	DJANGO_SECRET_KEY=benchmark-only-not-a-secret DJANGO_DEBUG=0 $(BIN)/python manage.py benchmark --update-docs $(BENCH_ARGS)
+
+## make loadtest: gunicorn (production settings) under wrk on loopback, default against bench_100k (see docs/reliability.md)
+# LOADTEST_ARGS="--database-url postgres://postgres@127.0.0.1:5432/bench_10k --duration 20"
+# LOADTEST_ARGS="--restart-postgres-at 20 --duration 60"   (restarts the local PostgreSQL cluster once)
+LOADTEST_ARGS ?=
+loadtest: install loadtest-deps postgres-ready
+	DJANGO_SECRET_KEY=loadtest-only-not-a-secret DJANGO_DEBUG=0 $(BIN)/python manage.py loadtest $(LOADTEST_ARGS)

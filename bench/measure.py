@@ -236,8 +236,8 @@ def serving(command: list[str], *, env: dict, cwd: Path, what: str, log: Path) -
 
 
 def gunicorn_command(workers: int) -> list[str]:
-    return [sys.executable, "-m", "gunicorn", "catalogue.wsgi:application", "--bind", "127.0.0.1:{port}",
-            "--workers", str(workers), "--timeout", str(HTTP_TIMEOUT), "--log-level", "warning"]
+    return [sys.executable, "-m", "gunicorn", "-c", "catalogue/gunicorn.py", "catalogue.wsgi:application",
+            "--bind", "127.0.0.1:{port}", "--workers", str(workers), "--timeout", str(HTTP_TIMEOUT), "--log-level", "warning"]
 
 
 def datasette_available() -> bool:

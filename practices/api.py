@@ -11,6 +11,7 @@ past-the-end page and an unknown or unpublished record are 404s.
 """
 from __future__ import annotations
 
+from django.core.paginator import Paginator as DjangoPaginator
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 from django_filters.rest_framework import DjangoFilterBackend
@@ -49,6 +50,15 @@ class FacetedPagination(CataloguePagination):
     class only documents them in the schema.
     """
 
+    # Set by FacetedListMixin before paginating: the (cached) count of the filtered list.
+    known_count: int | None = None
+
+    def django_paginator_class(self, queryset, page_size):
+        paginator = DjangoPaginator(queryset, page_size)
+        if self.known_count is not None:
+            paginator.count = self.known_count  # shadows the cached_property: no COUNT query
+        return paginator
+
     def get_paginated_response_schema(self, schema):
         response = super().get_paginated_response_schema(schema)
         response["properties"]["description"] = {"type": "string", "example": "全部典型做法，共 72 项"}
@@ -61,21 +71,34 @@ class FacetedPagination(CataloguePagination):
 class FacetedListMixin:
     """Adds ``description`` and ``facets`` (the pages' own selectors) to the list response.
 
-    ``facets(filterset, params, path)`` returns {param: [facet, …]};
+    ``summarize(filterset)`` returns the selectors' cached {"count", …} for
+    the filters (the count spares the paginator its COUNT query);
+    ``facets(filterset, params, path, summary)`` returns {param: [facet, …]};
     ``describe(filterset, count)`` returns a sentence or "".
     """
 
     pagination_class = FacetedPagination
+    list_summary: dict | None = None
 
-    def facets(self, filterset, params, path) -> dict[str, list[dict]]:
+    def summarize(self, filterset) -> dict:
+        raise NotImplementedError
+
+    def facets(self, filterset, params, path, summary) -> dict[str, list[dict]]:
         raise NotImplementedError
 
     def describe(self, filterset, count: int) -> str:
         return ""
 
+    def paginate_queryset(self, queryset):
+        if self.filterset is not None and self.paginator is not None:
+            self.list_summary = self.summarize(self.filterset)
+            self.paginator.known_count = self.list_summary["count"]
+        return super().paginate_queryset(queryset)
+
     def list(self, request, *args, **kwargs):
         response = super().list(request, *args, **kwargs)
-        facets = self.facets(self.filterset, request.query_params, request.path)
+        summary = self.list_summary or self.summarize(self.filterset)
+        facets = self.facets(self.filterset, request.query_params, request.path, summary)
         for items in facets.values():
             for item in items:
                 # Absolute like next/previous, so a client can follow it as is.
@@ -137,8 +160,11 @@ class PracticeViewSet(FacetedListMixin, ReadOnlyViewSet):
     lookup_field = "number"
     filterset_class = filters.PracticeFilterSet
 
-    def facets(self, filterset, params, path):
-        return selectors.practice_facets(filterset=filterset, params=params, path=path)
+    def summarize(self, filterset):
+        return selectors.practice_list_summary(filterset=filterset)
+
+    def facets(self, filterset, params, path, summary):
+        return selectors.practice_facets(filterset=filterset, params=params, path=path, summary=summary)
 
     def describe(self, filterset, count):
         return selectors.practice_filter_description(filterset=filterset, count=count)
@@ -223,8 +249,11 @@ class CaseReportViewSet(FacetedListMixin, ReadOnlyViewSet):
 
     filterset_class = filters.CaseReportFilterSet
 
-    def facets(self, filterset, params, path):
-        return selectors.case_report_facets(filterset=filterset, params=params, path=path)
+    def summarize(self, filterset):
+        return selectors.case_report_list_summary(filterset=filterset)
+
+    def facets(self, filterset, params, path, summary):
+        return selectors.case_report_facets(filterset=filterset, params=params, path=path, summary=summary)
 
     def describe(self, filterset, count):
         return selectors.case_report_filter_description(filterset=filterset, count=count)
@@ -262,8 +291,11 @@ class MetricViewSet(FacetedListMixin, ReadOnlyViewSet):
     serializer_class = serializers.MetricSerializer
     filterset_class = filters.MetricFilterSet
 
-    def facets(self, filterset, params, path):
-        return {"unit": selectors.metric_unit_facets(filterset=filterset, params=params, path=path)}
+    def summarize(self, filterset):
+        return selectors.metric_list_summary(filterset=filterset)
+
+    def facets(self, filterset, params, path, summary):
+        return {"unit": selectors.metric_unit_facets(filterset=filterset, params=params, path=path, summary=summary)}
 
     def get_queryset(self) -> QuerySet[Metric]:
         return Metric.objects.published().select_related(

@@ -9,6 +9,8 @@ class PracticesConfig(AppConfig):
 
     def ready(self) -> None:
         # Keep the full-text search words current on every save (practices/search.py).
-        from .search import connect_signals
+        from . import catalogue_cache, search
 
-        connect_signals()
+        search.connect_signals()
+        # Cached public figures (facets, totals) are replaced on every change.
+        catalogue_cache.connect_signals()

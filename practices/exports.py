@@ -31,6 +31,7 @@ from django.http import FileResponse, HttpRequest, HttpResponseBase, JsonRespons
 from django.views.decorators.http import require_safe
 
 from . import filters, resources
+from .models import SEARCH_FIELDS, Practice, PracticeEntry
 
 CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
@@ -38,7 +39,7 @@ CONTENT_TYPES = {
     "json": "application/json; charset=utf-8",
 }
 # Rows per database round trip; also the CSV/JSON write batch.
-CHUNK_SIZE = 200
+CHUNK_SIZE = 1000
 # Fixed member timestamps make an XLSX byte-identical for the same rows (the
 # zip format cannot store dates before 1980).
 FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
@@ -79,12 +80,85 @@ class Table:
         self.headers = resource.get_export_headers()
 
     def rows(self) -> Iterator[list]:
-        for instance in self.resource.iter_queryset(self.queryset):
-            yield self.resource.export_resource(instance)
+        """The rows in the list's order, read CHUNK_SIZE records at a time.
+
+        The ids come first, in one query that keeps the list's filters and
+        order (a search is matched and ranked once); each chunk is then
+        fetched by id through the Resource's own queryset (its joins and
+        prefetches) without the long texts no column shows. Memory holds one
+        chunk, and every chunk costs the same, where OFFSET paging (what
+        import-export's ``iter_queryset`` does) rescans all earlier rows.
+        """
+        ids = list(self.queryset.values_list("pk", flat=True))
+        fast = FAST_ROWS.get(type(self.resource))
+        if fast is not None:
+            yield from fast(self.resource, ids)
+            return
+        base = self.resource.get_queryset()
+        heavy = export_deferred(base.model)
+        if heavy:
+            base = base.defer(*heavy)
+        for start in range(0, len(ids), CHUNK_SIZE):
+            chunk = ids[start:start + CHUNK_SIZE]
+            found = base.in_bulk(chunk)
+            for pk in chunk:
+                if pk in found:  # deleted since the ids were read: left out
+                    yield self.resource.export_resource(found[pk])
 
     def dataset(self) -> tablib.Dataset:
         """Everything in memory (for XLSX and tests)."""
         return tablib.Dataset(*self.rows(), headers=self.headers)
+
+
+# Long texts no export column shows, by model label: deferred when reading export chunks.
+EXPORT_DEFERRED = {
+    "practices.practice": ("raw_text", *SEARCH_FIELDS, "source__raw_text"),
+    "practices.casereport": (*SEARCH_FIELDS, "source__raw_text"),
+    "practices.metric": (
+        "entry__text", "entry__practice__raw_text", *(f"entry__practice__{f}" for f in SEARCH_FIELDS),
+        "case_report__body", "case_report__source_spans", *(f"case_report__{f}" for f in SEARCH_FIELDS),
+        "case_report__source__raw_text",
+    ),
+}
+
+
+def export_deferred(model) -> tuple[str, ...]:
+    return EXPORT_DEFERRED.get(model._meta.label_lower, ())
+
+
+def practice_rows(resource: resources.PracticeResource, ids: list[int]) -> Iterator[list]:
+    """PracticeResource's export rows for ``ids``, in that order, from plain tuples.
+
+    The same cells as ``resource.export_resource(practice)`` (a test compares
+    them), without building ~10 model instances and 8 widget calls a row:
+    two queries per chunk of CHUNK_SIZE practices, a few µs a row.
+    """
+    homonyms = resource.homonyms()
+    for start in range(0, len(ids), CHUNK_SIZE):
+        chunk = ids[start:start + CHUNK_SIZE]
+        heads = {row[0]: row[1:] for row in Practice.objects.filter(pk__in=chunk).values_list(
+            "pk", "number", "name", "category__number", "category__name", "status", "source__filename")}
+        entries: dict[int, list[tuple[str, str]]] = {}
+        for practice_id, text, city, province in (
+            PracticeEntry.objects.filter(practice_id__in=chunk).order_by("practice_id", "position")
+            .values_list("practice_id", "text", "city__name", "city__province__name")
+        ):
+            label = resources.city_name_label(city, province, homonyms)
+            entries.setdefault(practice_id, []).append((label, text))
+        for pk in chunk:
+            if pk not in heads:  # deleted since the ids were read: left out
+                continue
+            number, name, category, category_name, status, source = heads[pk]
+            pairs = entries.get(pk, [])
+            yield [
+                str(number), name, str(category), category_name, status,
+                resources.LIST_SEPARATOR.join(label for label, _ in pairs),
+                resources.render_labelled_entries(pairs), source,
+            ]
+
+
+# Resources whose export rows have a fast path (same cells, built from tuples).
+FAST_ROWS = {resources.PracticeResource: practice_rows}
 
 
 def table_for(kind: str, params=None) -> tuple[Table | None, list[str]]:

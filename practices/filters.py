@@ -217,7 +217,8 @@ class CaseReportFilterSet(PublishedFilterSet):
     )
     q = django_filters.CharFilter(method="filter_q", label=_("关键词"), max_length=MAX_QUERY_LENGTH)
 
-    sort_orders = {"source": ("source__filename", "position"), "relevance": ("-search_rank", "pk")}
+    sort_orders = {"source": ("source__filename", "position"),
+                   "relevance": ("-search_rank", "source__filename", "position")}
     default_sort = "source"
 
     class Meta:

@@ -1,8 +1,10 @@
 """The catalogue as a deterministic Django fixture (``export_catalogue``).
 
 Natural keys only, records sorted by business keys in Python (collations and
-NULL placement differ between databases), fixed-width timestamps: two
-exports of the same data are byte-identical on SQLite and PostgreSQL.
+NULL placement differ between databases), fixed-width timestamps, JSON
+field objects with sorted keys (PostgreSQL's jsonb reorders them, SQLite
+keeps them as written): two exports of the same data are byte-identical on
+SQLite and PostgreSQL.
 """
 from __future__ import annotations
 
@@ -10,6 +12,8 @@ import datetime
 
 from django.core import serializers
 from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models
+from django.utils import timezone
 
 from .models import (
     CaseReport,
@@ -43,12 +47,30 @@ def _sort_key(obj) -> tuple:
     return tuple((isinstance(part, str), part) for part in obj.natural_key())
 
 
+def _sorted_keys(value):
+    """``value`` (JSON data) with the keys of every object in sorted order."""
+    if isinstance(value, dict):
+        return {key: _sorted_keys(value[key]) for key in sorted(value)}
+    if isinstance(value, list):
+        return [_sorted_keys(item) for item in value]
+    return value
+
+
+def _normalize_json_fields(obj) -> None:
+    # jsonb stores object keys by length, then bytes; SQLite keeps them as
+    # written. Sorting them in the exported (never saved) instance makes the
+    # export independent of the database. Loading gives the same data.
+    for field in obj._meta.concrete_fields:
+        if isinstance(field, models.JSONField):
+            setattr(obj, field.attname, _sorted_keys(getattr(obj, field.attname)))
+
+
 def catalogue_export_fixture() -> str:
     """The whole catalogue as a Django JSON fixture string.
 
     Natural keys only (no auto-increment ids), records ordered by business
-    keys, two-space indent, Chinese unescaped, a final newline: two exports
-    of the same data are byte-identical.
+    keys, JSON objects with sorted keys, two-space indent, Chinese unescaped,
+    a final newline: two exports of the same data are byte-identical.
     """
     objects = []
     for model, related in FIXTURE_MODELS:
@@ -56,6 +78,8 @@ def catalogue_export_fixture() -> str:
         if model is CaseReport:
             queryset = queryset.prefetch_related("cities__province", "categories")
         objects.extend(sorted(queryset, key=_sort_key))
+    for obj in objects:
+        _normalize_json_fields(obj)
     text = serializers.serialize(
         "json", objects, indent=2, ensure_ascii=False, cls=FixtureJSONEncoder,
         use_natural_foreign_keys=True, use_natural_primary_keys=True,
@@ -64,16 +88,20 @@ def catalogue_export_fixture() -> str:
 
 
 class FixtureJSONEncoder(DjangoJSONEncoder):
-    """Datetimes always with milliseconds.
+    """Datetimes always with microseconds, the full precision of both databases.
 
-    DjangoJSONEncoder truncates microseconds to milliseconds and drops the
-    fraction when it is zero, so a timestamp like 12:00:00.000500 exports as
-    "…00.000" but re-exports after loaddata as "…00": a round trip that is not
-    byte-identical. A fixed width keeps it stable.
+    DjangoJSONEncoder truncates microseconds to milliseconds (a restore would
+    lose them, and the API shows them) and drops the fraction when it is zero
+    (so "…00.000" could re-export as "…00"). A fixed six-digit fraction keeps
+    every stored value and makes a round trip byte-identical: SQLite and
+    PostgreSQL both store microseconds, and aware datetimes are written in UTC
+    with a "Z" suffix whatever the database's connection time zone.
     """
 
     def default(self, o):
         if isinstance(o, datetime.datetime):
-            text = o.isoformat(timespec="milliseconds")
+            if timezone.is_aware(o):
+                o = o.astimezone(datetime.UTC)
+            text = o.isoformat(timespec="microseconds")
             return text[:-6] + "Z" if text.endswith("+00:00") else text
         return super().default(o)

@@ -273,6 +273,14 @@ class Practice(Curated):
                 name="practice_lines_ordered",
             ),
         ]
+        # The public only reads published rows. These partial indexes serve its pages
+        # (by number, within a category by number) and, holding the id, its counts and
+        # facet subqueries as index-only scans, off the heap.
+        indexes = [
+            models.Index(fields=["number", "id"], condition=Q(status="published"), name="practice_published_number"),
+            models.Index(fields=["category", "number", "id"], condition=Q(status="published"),
+                         name="practice_published_category"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.number}. {self.name}"
@@ -311,6 +319,8 @@ class PracticeEntry(Curated):
             models.CheckConstraint(condition=Q(position__gte=1), name="entry_position_positive"),
             models.CheckConstraint(condition=~Q(text=""), name="entry_text_not_blank"),
         ]
+        # "Practices reported by city X" (list filter, city facet) reads this index only.
+        indexes = [models.Index(fields=["city", "practice"], name="entry_city_practice")]
 
     def __str__(self) -> str:
         return f"{self.practice.number}. {self.practice.name} · {self.city.name}"
@@ -524,6 +534,72 @@ class Metric(Curated):
         return ("case_report", self.case_report.source.filename, self.case_report.position, self.position)
 
     natural_key.dependencies = ["practices.practiceentry", "practices.casereport"]
+
+
+class CatalogueAggregateManager(NaturalKeyManager):
+    natural_key_fields = ("token", "name", "digest")
+
+
+class CatalogueRevisionManager(NaturalKeyManager):
+    natural_key_fields = ("key",)
+
+
+class CatalogueRevision(models.Model):
+    """One row whose token changes whenever the public catalogue changes.
+
+    Cached aggregates (facet counts, home-page totals) are stored under keys
+    that carry the token (practices/catalogue_cache.py), so a change makes
+    every cached figure unreachable at once, across processes, in the same
+    transaction as the change: readers never see figures newer or older
+    than the rows they read, and a long load never blocks them (they keep
+    reading the old token until it commits).
+    """
+
+    key = models.PositiveSmallIntegerField(_("键"), primary_key=True, default=1)
+    token = models.CharField(_("版本标记"), max_length=32)
+    changed = models.DateTimeField(_("更改时间"), auto_now=True)
+
+    objects = CatalogueRevisionManager()
+
+    class Meta:
+        verbose_name = _("目录版本")
+        verbose_name_plural = _("目录版本")
+        default_permissions = ()
+        constraints = [models.CheckConstraint(condition=Q(key=1), name="catalogue_revision_single_row")]
+
+    def __str__(self) -> str:
+        return self.token
+
+    def natural_key(self) -> tuple:
+        return (self.key,)
+
+
+class CatalogueAggregate(models.Model):
+    """A cached aggregate (facet counts, totals) computed at one catalogue revision.
+
+    Read with a join on the current token, so a hit is one query; rows of
+    older tokens are unreachable and deleted when the token is replaced.
+    """
+
+    token = models.CharField(_("版本标记"), max_length=32)
+    name = models.CharField(_("名称"), max_length=40)
+    digest = models.CharField(_("参数摘要"), max_length=40)
+    value = models.JSONField(_("值"))
+    created = models.DateTimeField(_("计算时间"), auto_now_add=True)
+
+    objects = CatalogueAggregateManager()
+
+    class Meta:
+        verbose_name = _("缓存的统计")
+        verbose_name_plural = _("缓存的统计")
+        default_permissions = ()
+        constraints = [models.UniqueConstraint(fields=["token", "name", "digest"], name="aggregate_unique_key")]
+
+    def __str__(self) -> str:
+        return f"{self.name}:{self.digest}"
+
+    def natural_key(self) -> tuple:
+        return (self.token, self.name, self.digest)
 
 
 # SQLite's full-text index: one FTS5 table per searchable model (see practices/search.py).

@@ -215,7 +215,9 @@ class CategoryListWidget(widgets.ManyToManyWidget):
     def render(self, value, obj=None, **kwargs):
         if value is None:
             return ""
-        return LIST_SEPARATOR.join(str(c.number) for c in value.order_by("number"))
+        # Sorted here, not with order_by(): that would bypass the prefetched categories (a query per row).
+        categories = value.all() if hasattr(value, "all") else value
+        return LIST_SEPARATOR.join(str(c.number) for c in sorted(categories, key=lambda c: c.number))
 
 
 class PlainDecimalWidget(widgets.DecimalWidget):
@@ -350,13 +352,23 @@ def city_label(city: City, homonyms: frozenset[str] | None = None) -> str:
     """"青岛市", or "台州市（浙江省）" when another province has a city of the same name."""
     if homonyms is None:
         homonyms = homonym_names()
-    return f"{city.name}（{city.province.name}）" if city.name in homonyms else city.name
+    return city_name_label(city.name, city.province.name, homonyms)
+
+
+def city_name_label(name: str, province: str, homonyms: frozenset[str]) -> str:
+    """city_label from the names alone (for rows read as tuples)."""
+    return f"{name}（{province}）" if name in homonyms else name
 
 
 def render_entries(pairs, homonyms: frozenset[str] | None = None) -> str:
     """[(City, text), …] -> "【青岛市】…\n【江阴市】…"."""
     homonyms = homonym_names() if homonyms is None else homonyms
-    return "\n".join(ENTRY_MARKER.format(city_label(city, homonyms)) + text for city, text in pairs)
+    return render_labelled_entries((city_label(city, homonyms), text) for city, text in pairs)
+
+
+def render_labelled_entries(pairs) -> str:
+    """[(city label, text), …] -> "【青岛市】…\n【江阴市】…"."""
+    return "\n".join(ENTRY_MARKER.format(label) + text for label, text in pairs)
 
 
 def parse_entries(value: str, labels: list[str]) -> list[str]:
@@ -757,7 +769,8 @@ def _metric_owner(metric, kind):
     if kind == "owner":
         return "entry" if metric.entry_id else "case_report" if metric.case_report_id else ""
     if metric.entry_id:
-        return {"practice": metric.entry.practice.number, "city": city_label(metric.entry.city)}.get(kind, "")
+        # The city column is MetricResource.dehydrate_city (with the export's homonym list).
+        return metric.entry.practice.number if kind == "practice" else ""
     if metric.case_report_id:
         return {"source": metric.case_report.source.filename,
                 "report_position": metric.case_report.position}.get(kind, "")
@@ -769,7 +782,7 @@ class MetricResource(CatalogueResource):
 
     owner = _MetricKeyField("owner", lambda m: _metric_owner(m, "owner"))
     practice = _MetricKeyField("practice", lambda m: _metric_owner(m, "practice"))
-    city = _MetricKeyField("city", lambda m: _metric_owner(m, "city"))
+    city = _MetricKeyField("city", lambda m: city_label(m.entry.city) if m.entry_id else "")  # export: dehydrate_city
     source = _MetricKeyField("source", lambda m: _metric_owner(m, "source"))
     report_position = _MetricKeyField("report_position", lambda m: _metric_owner(m, "report_position"))
     position = _field("position", widget=PlainIntegerWidget())

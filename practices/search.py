@@ -58,11 +58,13 @@ from django.db.models.functions import Concat
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from . import catalogue_cache
 from .importer.search_text import fts5_query, highlight_spans, query_terms, search_document
 from .models import CaseReport, CaseReportSearchRow, Practice, PracticeEntry, PracticeSearchRow
 
 __all__ = [
-    "RebuildReport", "case_report_search", "highlight", "practice_search", "query_terms", "search_excerpt",
+    "RebuildReport", "case_report_matching", "case_report_search", "highlight", "practice_matching",
+    "practice_search", "query_terms", "search_excerpt",
     "search_explain", "search_index_deferred", "search_index_rebuild", "search_index_update",
 ]
 
@@ -71,6 +73,8 @@ TITLE_WEIGHT, DOCUMENT_WEIGHT = "A", "D"
 # bm25 column weights (title, document): a word in the name counts ten times.
 FTS5_WEIGHTS = (10.0, 1.0)
 DEFAULT_BATCH_SIZE = 500
+# PostgreSQL ranks at most this many matches of a search (see _search).
+RANKED_CANDIDATES = 500
 
 
 # --------------------------------------------------------------------------- what is indexed
@@ -279,6 +283,9 @@ def search_index_rebuild(*, practices=None, case_reports=None, missing_only: boo
             _fts5_forget(index, sorted(missing), alias=alias)
     _pending_clear(practices=None if everything else _ids(practices),
                    case_reports=None if everything else _ids(case_reports), everything=everything)
+    if any(report.seen.values()):
+        # Search results (and the facet counts cached for them) follow the index.
+        catalogue_cache.catalogue_touched(using=alias)
     return report
 
 
@@ -434,11 +441,25 @@ def _search(queryset: QuerySet, index: _Index, q: str) -> QuerySet:
     backend = _backend(queryset.db)
     if backend == "postgresql":
         query = SearchQuery(" ".join(terms), config=CONFIG, search_type="plain")
-        # Terms are letters and digits only (search_text._WORD): safe in to_tsquery syntax.
-        in_title = SearchQuery(" & ".join(f"{t}:{TITLE_WEIGHT}" for t in terms), config=CONFIG, search_type="raw")
-        rank = (Case(When(search_vector=in_title, then=Value(1.0)), default=Value(0.0), output_field=FloatField())
-                + _squash(SearchRank(F("search_vector"), query)))
-        queryset = queryset.filter(search_vector=query).annotate(search_rank=rank)
+        matched = queryset.filter(search_vector=query)
+        # Title matches from their own GIN index (migration 0004) rather than a
+        # weight-restricted query, which must re-read every matching vector.
+        table = index.model._meta.db_table
+        in_title = Q(pk__in=RawSQL(
+            f'SELECT id FROM "{table}" WHERE to_tsvector(%s::regconfig, search_title) @@ '
+            "plainto_tsquery(%s::regconfig, %s)", [CONFIG, CONFIG, " ".join(terms)],
+        ))
+        title_hit = Case(When(in_title, then=Value(1.0)), default=Value(0.0), output_field=FloatField())
+        # ts_rank reads each record's whole vector: only the first RANKED_CANDIDATES
+        # matches in the list's order (an index walk that stops early) are ranked, so
+        # a common word costs about what a rare one does. Within title matches and
+        # within text-only matches, the ranked ones come first, the rest by number.
+        candidates = matched.order_by(*index.tiebreak).values("pk")[:RANKED_CANDIDATES]
+        rank = title_hit + Case(
+            When(pk__in=candidates, then=_squash(SearchRank(F("search_vector"), query))),
+            default=Value(0.0), output_field=FloatField(),
+        )
+        queryset = matched.annotate(search_rank=rank)
     elif backend == "fts5":
         # One pass over the FTS5 table, joined on rowid = id: bm25() is computed
         # for the matching rows of this query only (a correlated subquery would
@@ -460,6 +481,36 @@ def _search(queryset: QuerySet, index: _Index, q: str) -> QuerySet:
             When(_all_words_in_title(terms), then=Value(1.0)), default=Value(0.0), output_field=FloatField(),
         ))
     return queryset.order_by("-search_rank", *index.tiebreak)
+
+
+def _matching(queryset: QuerySet, index: _Index, q: str) -> QuerySet:
+    terms = query_terms(q)
+    if not terms:
+        return queryset.none()
+    backend = _backend(queryset.db)
+    if backend == "postgresql":
+        return queryset.filter(search_vector=SearchQuery(" ".join(terms), config=CONFIG, search_type="plain"))
+    if backend == "fts5":
+        return queryset.filter(search_row__match__fts5_match=fts5_query(terms))
+    padded = Concat(Value(" "), F("search_document"), Value(" "), output_field=models.TextField())
+    queryset = queryset.alias(_search_words=padded)
+    for term in terms:
+        queryset = queryset.filter(_search_words__contains=f" {term} ")
+    return queryset
+
+
+def practice_matching(queryset: QuerySet, *, q: str) -> QuerySet:
+    """Practices of ``queryset`` holding every word of ``q``: the search's filter without its ranking.
+
+    For callers with an order of their own (the admin's changelist); as cheap
+    as the index lookup.
+    """
+    return _matching(queryset, PRACTICES, q)
+
+
+def case_report_matching(queryset: QuerySet, *, q: str) -> QuerySet:
+    """Case reports of ``queryset`` holding every word of ``q``, unranked (see practice_matching)."""
+    return _matching(queryset, CASE_REPORTS, q)
 
 
 def practice_search(queryset: QuerySet, *, q: str) -> QuerySet:

@@ -7,6 +7,19 @@ small shape wherever it appears:
 * city: ``{name, slug, province}`` (``province`` is the province's name)
 * province: ``{name, slug}``
 
+Records are identified by business keys, never by auto-increment ids (a
+restore from the natural-key fixture renumbers those, and the output must
+not change):
+
+* practice: ``number``; category: ``number`` or ``slug``; city, province: ``slug``
+* case report: ``source.filename`` + ``position`` (its order in the source, from 1)
+* metric: its owner + ``position`` (its order in the owner's text, from 1);
+  the owner is the practice and ``city`` (a practice metric) or the case
+  report it is nested in
+
+One exception remains: a case report's ``url`` is its public page,
+/case-reports/<pk>/ (practices/urls.py), so it carries the id.
+
 Serializers never query on their own: the viewsets hand them querysets with
 everything they read already joined or prefetched (see ``api.py``), so a page
 costs a fixed number of queries whatever its size.
@@ -70,12 +83,14 @@ class PracticeRefSerializer(serializers.ModelSerializer):
 
 
 class CaseReportRefSerializer(serializers.ModelSerializer):
-    id = serializers.IntegerField(source="pk", read_only=True)
+    """``{source, position, title, url}``: ``source`` (the filename) + ``position`` identify it."""
+
+    source = serializers.CharField(source="source.filename", read_only=True)
     url = AbsoluteUrlField()
 
     class Meta:
         model = CaseReport
-        fields = ["id", "title", "url"]
+        fields = ["source", "position", "title", "url"]
 
 
 class SourceSerializer(serializers.ModelSerializer):
@@ -91,36 +106,47 @@ METRIC_VALUE_FIELDS = [
 ]
 
 
-class EntryMetricSerializer(serializers.ModelSerializer):
-    """A metric inside a practice: which city reported it, and the value."""
+class MetricBaseSerializer(serializers.ModelSerializer):
+    """A metric's ``position`` and values; subclasses add what it belongs to."""
 
-    id = serializers.IntegerField(source="pk", read_only=True)
+    position = serializers.IntegerField(read_only=True, help_text=(
+        "在所属城市段落或案例报道中的顺序，从 1 开始；"
+        "与所属记录（典型做法序号和城市，或案例报道）一起标识这个指标。"
+    ))
+
+    class Meta:
+        model = Metric
+        fields = ["position", *METRIC_VALUE_FIELDS]
+
+
+class EntryMetricSerializer(MetricBaseSerializer):
+    """A metric inside a practice: which city reported it, and the value.
+
+    ``city`` + ``position`` identify it within the practice.
+    """
+
     city = CityRefSerializer(source="entry.city", read_only=True)
 
-    class Meta:
-        model = Metric
-        fields = ["id", "city", *METRIC_VALUE_FIELDS]
+    class Meta(MetricBaseSerializer.Meta):
+        fields = ["city", "position", *METRIC_VALUE_FIELDS]
 
 
-class CaseReportMetricSerializer(serializers.ModelSerializer):
-    id = serializers.IntegerField(source="pk", read_only=True)
-
-    class Meta:
-        model = Metric
-        fields = ["id", *METRIC_VALUE_FIELDS]
+class CaseReportMetricSerializer(MetricBaseSerializer):
+    """A metric inside a case report: ``position`` identifies it within the report."""
 
 
-class MetricSerializer(serializers.ModelSerializer):
-    """/api/metrics/: a practice metric with the practice and city it belongs to."""
+class MetricSerializer(MetricBaseSerializer):
+    """/api/metrics/: a practice metric with the practice and city it belongs to.
 
-    id = serializers.IntegerField(source="pk", read_only=True)
+    ``practice.number`` + ``city.slug`` + ``position`` identify it.
+    """
+
     practice = PracticeRefSerializer(source="entry.practice", read_only=True)
     category = CategoryRefSerializer(source="entry.practice.category", read_only=True)
     city = CityRefSerializer(source="entry.city", read_only=True)
 
-    class Meta:
-        model = Metric
-        fields = ["id", "practice", "category", "city", *METRIC_VALUE_FIELDS]
+    class Meta(MetricBaseSerializer.Meta):
+        fields = ["practice", "category", "city", "position", *METRIC_VALUE_FIELDS]
 
 
 # -- practices ---------------------------------------------------------------
@@ -199,7 +225,11 @@ class CitySerializer(CityRefSerializer):
 
 # -- case reports ------------------------------------------------------------
 class CaseReportSerializer(serializers.ModelSerializer):
-    id = serializers.IntegerField(source="pk", read_only=True)
+    """List item; ``source.filename`` + ``position`` identify the report."""
+
+    position = serializers.IntegerField(read_only=True, help_text=(
+        "在来源文件中的顺序，从 1 开始；与 source.filename 一起标识这篇案例报道。"
+    ))
     province = ProvinceRefSerializer(read_only=True)
     cities = CityRefSerializer(many=True, read_only=True)
     categories = CategoryRefSerializer(many=True, read_only=True)
@@ -208,8 +238,8 @@ class CaseReportSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = CaseReport
-        fields = ["id", "title", "subtitle", "kicker", "byline", "province", "cities", "categories",
-                  "source", "published_at", "url"]
+        fields = ["source", "position", "title", "subtitle", "kicker", "byline", "province", "cities",
+                  "categories", "published_at", "url"]
 
 
 class RelatedPracticeSerializer(serializers.Serializer):

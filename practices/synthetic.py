@@ -53,6 +53,7 @@ from decimal import Decimal
 from django.db import IntegrityError, models, transaction
 from django.db.models import Max
 
+from .catalogue_cache import catalogue_changed
 from .importer import places
 from .importer.metrics import ExtractedMetric, extract_metrics
 from .importer.upsert import fingerprint
@@ -600,6 +601,8 @@ def synthetic_clear(*, seed: int | None = None, rebuild_search: bool = True) -> 
             created_cities += manifest.get("created_cities", [])
             created_provinces += manifest.get("created_provinces", [])
         ids = [s.pk for s in sources]
+        # Plain DELETEs bypass the signals: the cached public figures are replaced here.
+        catalogue_changed()
         gone_practices = list(Practice.objects.filter(source_id__in=ids).values_list("pk", flat=True))
         gone_reports = list(CaseReport.objects.filter(source_id__in=ids).values_list("pk", flat=True))
         _purge(CaseReport.objects.filter(source_id__in=ids), result.deleted)

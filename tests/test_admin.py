@@ -483,3 +483,19 @@ def test_superuser_can_delete_but_editor_cannot(client, catalogue, editor, super
     assert client.post(reverse("admin:practices_practice_delete", args=[practice.pk]),
                        {"post": "yes"}).status_code == 302
     assert practice.history.filter(history_type="-").get().history_user == superuser
+
+
+@pytest.mark.parametrize("term", ["融资", "无还本续贷", "15", "青岛"])
+def test_practice_admin_search_uses_the_search_index_number_and_city(client, catalogue, editor, term):
+    from practices.search import practice_matching
+
+    expected = set(practice_matching(Practice.objects.all(), q=term).values_list("number", flat=True))
+    if term.isdigit():
+        expected.add(int(term))
+    expected |= set(Practice.objects.filter(entries__city__name__startswith=term).values_list("number", flat=True))
+    assert expected, "the term must find something for the comparison to mean anything"
+    login(client, editor)
+    response = client.get(reverse("admin:practices_practice_changelist"), {"q": term, "all": ""})
+    assert response.status_code == 200
+    assert {p.number for p in response.context["cl"].result_list} == expected
+    assert response.context["cl"].result_count == len(expected)

@@ -6,14 +6,18 @@ suite runs on PostgreSQL), as an operator would: migrate, load the catalogue,
 export it; then migrate a second, empty database, ``loaddata`` the export and
 rebuild the search index. The JSON bodies of the public API must be the same
 bytes in both.
+
+The original database numbers its records from high, different values per
+table, so its auto-increment ids differ from the restored database's: the
+comparison proves the API shows no id the fixture does not keep.
 """
 from __future__ import annotations
 
 import json
 import os
-import re
 import subprocess
 import sys
+import textwrap
 import uuid
 from pathlib import Path
 
@@ -27,22 +31,56 @@ ROOT = Path(settings.BASE_DIR)
 URLS = [
     "/api/practices/?page_size=100",
     "/api/practices/15/",
-    "/api/case-reports/",
+    "/api/practices/?q=融资&page_size=100",  # ranked by relevance, after rebuild_search_index
+    "/api/case-reports/?page_size=100",
+    "/api/case-reports/?q=商会",
     "/api/metrics/?page_size=100",
+    "/api/metrics/?sort=practice&page_size=100&page=2",
 ]
 
-# Run by ``manage.py shell -c``: writes {url: [status, body]} to $CAPTURE_OUTPUT.
-CAPTURE = (
-    "import json, os\n"
-    "from django.test import Client\n"
-    "client = Client()\n"
-    "urls = json.loads(os.environ['CAPTURE_URLS'])\n"
-    "out = {}\n"
-    "for url in urls:\n"
-    "    response = client.get(url)\n"
-    "    out[url] = [response.status_code, response.content.decode('utf-8')]\n"
-    "open(os.environ['CAPTURE_OUTPUT'], 'w', encoding='utf-8').write(json.dumps(out, ensure_ascii=False))\n"
-)
+# Run by ``manage.py shell -c``: writes {"responses": {name: [status, body]}, "ids": {model: [id, …]}}
+# to $CAPTURE_OUTPUT. Responses: URLS, and every published case report's detail, whose route takes
+# the record's id: it is looked up by natural key and the body stored under the natural key.
+CAPTURE = textwrap.dedent("""\
+    import json, os
+    from django.test import Client
+    from practices.fixture_export import FIXTURE_MODELS
+    from practices.models import CaseReport
+    client = Client()
+    urls = {url: url for url in json.loads(os.environ['CAPTURE_URLS'])}
+    for report in CaseReport.objects.published().select_related('source'):
+        urls[f'case report {report.source.filename} #{report.position}'] = f'/api/case-reports/{report.pk}/'
+    responses = {}
+    for name, url in urls.items():
+        response = client.get(url)
+        responses[name] = [response.status_code, response.content.decode('utf-8')]
+    ids = {model.__name__: sorted(model._default_manager.values_list('pk', flat=True))
+           for model, _ in FIXTURE_MODELS}
+    out = {'responses': responses, 'ids': ids}
+    open(os.environ['CAPTURE_OUTPUT'], 'w', encoding='utf-8').write(json.dumps(out, ensure_ascii=False))
+""")
+
+# Run by ``manage.py shell -c`` on the original database before the load: each catalogue table
+# numbers its records from its own high value, unlike the restored database (from 1 everywhere).
+# Not CaseReport: its public page is still addressed by id (the ``url`` of the API is
+# /case-reports/<pk>/), which a restore reproduces only when the ids follow the natural-key order,
+# as they do after load_catalogue into an empty database. tests/test_api.py
+# (test_api_output_does_not_depend_on_auto_ids) records that as a known defect.
+SHIFT_IDS = textwrap.dedent("""\
+    from django.db import connection
+    from practices.fixture_export import FIXTURE_MODELS
+    from practices.models import CaseReport
+    with connection.cursor() as cursor:
+        for index, (model, _) in enumerate(FIXTURE_MODELS, start=1):
+            if model is CaseReport:
+                continue
+            table, start = model._meta.db_table, 1000 * index + 7 * index
+            if connection.vendor == 'postgresql':
+                cursor.execute("SELECT setval(pg_get_serial_sequence(%s, 'id'), %s)", [table, start])
+            else:
+                cursor.execute('DELETE FROM sqlite_sequence WHERE name = %s', [table])
+                cursor.execute('INSERT INTO sqlite_sequence (name, seq) VALUES (%s, %s)', [table, start])
+""")
 
 
 @pytest.fixture(scope="module")
@@ -77,7 +115,7 @@ def run(url: str, *args: str, **extra_env: str) -> str:
     return proc.stdout.decode()
 
 
-def capture(url: str, output: Path) -> dict[str, list]:
+def capture(url: str, output: Path) -> dict[str, dict]:
     run(url, "shell", "-c", CAPTURE, CAPTURE_URLS=json.dumps(URLS), CAPTURE_OUTPUT=str(output))
     return json.loads(output.read_text(encoding="utf-8"))
 
@@ -91,11 +129,13 @@ def first_difference(url: str, before: str, after: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def captures(scratch_databases, tmp_path_factory) -> tuple[dict, dict]:
-    """The API bodies of the loaded database, and of a fresh one restored from its export."""
+def captures(scratch_databases, tmp_path_factory) -> tuple[dict, dict, Path]:
+    """Captures of the loaded database and of a fresh one restored from its export; their exports' folder."""
     tmp = tmp_path_factory.mktemp("captures")
     original, restored = scratch_databases
     run(original, "migrate", "--noinput", "-v0")
+    run(original, "createcachetable", "-v0")
+    run(original, "shell", "-c", SHIFT_IDS)
     run(original, "load_catalogue", "-v0")
     before = capture(original, tmp / "before.json")
     backup = tmp / "backup.json"
@@ -103,49 +143,43 @@ def captures(scratch_databases, tmp_path_factory) -> tuple[dict, dict]:
     assert backup.stat().st_size > 0
 
     run(restored, "migrate", "--noinput", "-v0")
+    run(restored, "createcachetable", "-v0")
     run(restored, "loaddata", str(backup), "-v0")
     run(restored, "rebuild_search_index", "-v0")
     after = capture(restored, tmp / "after.json")
+    run(restored, "export_catalogue", "--output", str(tmp / "backup-of-restored.json"))
 
-    for url in URLS:
-        status, body = before[url]
+    responses = before["responses"]
+    assert responses.keys() == after["responses"].keys()
+    for url, (status, body) in responses.items():
         assert status == 200, (url, body[:500])
         assert len(body) > 100, (url, body)  # the comparison is meaningful only with data
-        assert after[url][0] == status, url
-    payload = json.loads(before["/api/practices/?page_size=100"][1])
+        assert after["responses"][url][0] == status, url
+    payload = json.loads(responses["/api/practices/?page_size=100"][1])
     assert payload["count"] == 72 and len(payload["results"]) == 72
-    return before, after
+    assert sum(name.startswith("case report ") for name in responses) == 14
+    return before, after, tmp
 
 
-# The fixture keeps datetimes to the millisecond (DjangoJSONEncoder): compare them at that precision.
-MICROSECONDS = re.compile(r"(\.\d{3})\d{3}(?=[+-]\d\d:\d\d|Z)")
+def test_the_original_database_has_other_ids_than_the_restored_one(captures):
+    """Guards the comparison: equal bodies prove that no shifted id is shown."""
+    before, after, _ = captures
+    assert before["ids"].keys() == after["ids"].keys()
+    for model, ids in before["ids"].items():
+        assert len(ids) == len(after["ids"][model]) > 0, model
+        if model == "CaseReport":  # not shifted (see SHIFT_IDS): the same, in natural-key order
+            assert ids == after["ids"][model]
+        else:
+            assert not set(ids) & set(after["ids"][model]), model
+    assert len(before["ids"]["Metric"]) == 586
 
 
-def without_metric_ids(data):
-    """``data`` with the ``id`` of every metric object dropped (metrics have no natural key)."""
-    if isinstance(data, list):
-        return [without_metric_ids(item) for item in data]
-    if isinstance(data, dict):
-        is_metric = "raw" in data and "normalized_unit" in data
-        return {key: without_metric_ids(value) for key, value in data.items() if not (is_metric and key == "id")}
-    return data
+def test_the_export_of_the_restored_database_is_byte_identical(captures):
+    _, _, tmp = captures
+    assert (tmp / "backup-of-restored.json").read_bytes() == (tmp / "backup.json").read_bytes()
 
 
-def test_restore_reproduces_the_api_except_metric_ids_and_microseconds(captures):
-    before, after = captures
-    for url in URLS:
-        old, new = (MICROSECONDS.sub(r"\1", json.dumps(without_metric_ids(json.loads(capture[url][1])),
-                                                       ensure_ascii=False, sort_keys=True))
-                    for capture in (before, after))
-        assert new == old, first_difference(url, old, new)
-
-
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "known defects: (1) the API exposes Metric.id (practices/serializers.py EntryMetricSerializer, "
-    "CaseReportMetricSerializer, MetricSerializer), an auto-increment key the natural-key fixture "
-    "does not keep, so metric ids change after loaddata; (2) the fixture serialises datetimes to the "
-    "millisecond (DjangoJSONEncoder), so CaseReport.published_at loses its microseconds"))
 def test_restore_reproduces_the_api_byte_for_byte(captures):
-    before, after = captures
-    for url in URLS:
+    before, after = (capture["responses"] for capture in captures[:2])
+    for url in before:
         assert after[url][1].encode() == before[url][1].encode(), first_difference(url, before[url][1], after[url][1])

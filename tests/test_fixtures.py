@@ -1,15 +1,17 @@
 """export_catalogue: deterministic natural-key fixtures that round-trip exactly."""
 from __future__ import annotations
 
+import datetime
 import json
 from io import StringIO
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.conf import settings
 from django.core.management import call_command
 
-from practices.fixture_export import FIXTURE_MODELS, catalogue_export_fixture
+from practices.fixture_export import FIXTURE_MODELS, FixtureJSONEncoder, catalogue_export_fixture
 
 pytestmark = pytest.mark.django_db
 VOLATILE = {"created", "updated", "published_at"}
@@ -62,3 +64,70 @@ def test_loaddata_into_an_empty_database_reproduces_the_catalogue_exactly(catalo
     call_command("loaddata", str(path), verbosity=0, stdout=StringIO())
 
     assert catalogue_export_fixture() == exported
+
+
+def test_the_committed_fixture_loads_and_exports_to_the_same_bytes(catalogue):
+    """The committed fixture is exported on SQLite (`make fixtures`); on PostgreSQL too, it comes back
+    byte for byte: no precision lost, no order that depends on the database."""
+    path = settings.FIXTURES_DIR / "catalogue.json"
+    for model, _ in reversed(FIXTURE_MODELS):
+        model._default_manager.all().delete()
+
+    call_command("loaddata", str(path), verbosity=0, stdout=StringIO())
+
+    assert catalogue_export_fixture() == path.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (datetime.datetime(2024, 5, 6, 7, 8, 9, 123456, tzinfo=datetime.UTC), "2024-05-06T07:08:09.123456Z"),
+        (datetime.datetime(2024, 5, 6, 7, 8, 9, tzinfo=datetime.UTC), "2024-05-06T07:08:09.000000Z"),
+        (datetime.datetime(2024, 5, 6, 7, 8, 9, 500, tzinfo=datetime.UTC), "2024-05-06T07:08:09.000500Z"),
+        (datetime.datetime(2024, 5, 6, 15, 8, 9, 1, tzinfo=ZoneInfo("Asia/Shanghai")), "2024-05-06T07:08:09.000001Z"),
+    ],
+)
+def test_datetimes_are_exported_in_utc_to_the_microsecond_at_a_fixed_width(value, expected):
+    assert json.dumps(value, cls=FixtureJSONEncoder) == json.dumps(expected)
+
+
+def test_timestamps_keep_their_microseconds_through_export_and_loaddata(catalogue, tmp_path: Path):
+    """The API shows published_at to the microsecond: a restore must not round it."""
+    from practices.models import CaseReport
+
+    stamps = {
+        report.natural_key(): datetime.datetime(2024, 5, 6, 7, 8, 9, microsecond, tzinfo=datetime.UTC)
+        for report, microsecond in zip(CaseReport.objects.order_by("source__filename", "position")[:3],
+                                       (123456, 0, 999), strict=True)
+    }
+    for (filename, position), stamp in stamps.items():
+        CaseReport.objects.filter(source__filename=filename, position=position).update(published_at=stamp)
+    exported = catalogue_export_fixture()
+    for text in ("2024-05-06T07:08:09.123456Z", "2024-05-06T07:08:09.000000Z", "2024-05-06T07:08:09.000999Z"):
+        assert f'"published_at": "{text}"' in exported
+    path = tmp_path / "catalogue.json"
+    path.write_text(exported, encoding="utf-8")
+    for model, _ in reversed(FIXTURE_MODELS):
+        model._default_manager.all().delete()
+
+    call_command("loaddata", str(path), verbosity=0, stdout=StringIO())
+
+    for key, stamp in stamps.items():
+        assert CaseReport.objects.get_by_natural_key(*key).published_at == stamp
+    assert catalogue_export_fixture() == exported
+
+
+def test_json_fields_are_exported_with_sorted_keys_whatever_the_database(catalogue):
+    """PostgreSQL's jsonb reorders object keys (shortest first), SQLite keeps them as written."""
+    from practices.models import SourceDocument
+
+    document = SourceDocument.objects.order_by("filename").first()
+    # Written order zz, b, aaa; jsonb's b, zz, aaa; sorted aaa, b, zz.
+    document.non_article_parts = [{"zz": 1, "b": {"yy": 1, "x": 2}, "aaa": [{"k2": 1, "k1": 2}]}]
+    document.save(update_fields=["non_article_parts"])
+
+    records = json.loads(catalogue_export_fixture(), object_pairs_hook=list)
+    fields = next(dict(dict(record)["fields"]) for record in records
+                  if dict(record)["model"] == "practices.sourcedocument"
+                  and dict(dict(record)["fields"])["filename"] == document.filename)
+    assert fields["non_article_parts"] == [[("aaa", [[("k1", 2), ("k2", 1)]]), ("b", [("x", 2), ("yy", 1)]), ("zz", 1)]]

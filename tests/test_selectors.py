@@ -189,8 +189,20 @@ def test_totals_count_published_records_only(catalogue):
     before = selectors.catalogue_totals()
     assert before["practices"] == 72 and before["categories"] == 7 and before["cities"] == 8
     assert before["case_reports"] == CaseReport.objects.published().count() > 0
-    Practice.objects.filter(number=1).update(status="draft")
+    practice = Practice.objects.get(number=1)
+    practice.status = "draft"
+    practice.save()  # the save replaces the catalogue's revision: the cached totals are not reused
     assert selectors.catalogue_totals()["practices"] == 71
+
+
+def test_cached_totals_follow_a_bulk_write_once_it_calls_catalogue_changed(catalogue):
+    from practices.catalogue_cache import catalogue_changed
+
+    assert selectors.catalogue_totals()["practices"] == 72
+    Practice.objects.filter(number__in=[1, 2]).update(status="draft")  # update() sends no signal
+    assert selectors.catalogue_totals()["practices"] == 72  # served from the cache
+    catalogue_changed()
+    assert selectors.catalogue_totals()["practices"] == 70
 
 
 # -- practice page -------------------------------------------------------------------

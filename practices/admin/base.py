@@ -33,6 +33,7 @@ from simple_history.template_utils import HistoricalRecordContextHelper
 from .. import resources, services
 from ..forms import VERSION_FIELD, VersionedModelForm, expected_version_of
 from ..models import Status
+from .scale import EstimatedCountPaginator
 
 EXCERPT_CHARS = 300
 
@@ -100,6 +101,9 @@ class HistoryAdmin(SimpleHistoryAdmin):
     object_history_form_template = "admin/practices/object_history_form.html"
     history_list_per_page = 50
     list_per_page = 50
+    # Large tables: no second COUNT(*) of the whole table, and an estimate for an unfiltered one (scale.py).
+    show_full_result_count = False
+    paginator = EstimatedCountPaginator
 
     def __init__(self, model, admin_site):
         if is_versioned(model) and not issubclass(self.form, VersionedModelForm):

@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 from django.contrib import admin, messages
-from django.db.models import F
+from django.db.models import Exists, OuterRef
 
 from .. import services
+from ..catalogue_cache import catalogue_cached
 from ..forms import VersionedModelForm
-from ..models import Metric
+from ..models import CaseReport, City, Metric, Practice, PracticeEntry
 from ..resources import MetricResource
 from .base import CatalogueAdmin, excerpt
 
@@ -16,13 +17,69 @@ class UnitFilter(admin.SimpleListFilter):
     parameter_name = "unit"
 
     def lookups(self, request, model_admin):
-        units = Metric.objects.order_by("normalized_unit").values_list("normalized_unit", flat=True).distinct()
+        # Distinct units of every metric (drafts too): a whole-index read at scale, so cached until a change.
+        units = catalogue_cached("admin_metric_units", {}, lambda: list(
+            Metric.objects.order_by("normalized_unit").values_list("normalized_unit", flat=True).distinct()))
         return [(unit or "-", unit or "（无名数）") for unit in units]
 
     def queryset(self, request, queryset):
         if self.value() is None:
             return queryset
         return queryset.in_unit("" if self.value() == "-" else self.value())
+
+
+class SelectedRecordFilter(admin.SimpleListFilter):
+    """A filter on one related record, shown only while it is applied (links from other pages set it).
+
+    Listing every practice (100,000 at scale) in the sidebar, as
+    RelatedOnlyFieldListFilter does, would scan every metric to build it.
+    """
+
+    model = None
+
+    def lookups(self, request, model_admin):
+        value = self.value()
+        if not value or not value.isdigit():
+            return []
+        record = self.model._default_manager.filter(pk=int(value)).first()
+        return [(value, str(record))] if record is not None else []
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value is None:
+            return queryset
+        if not value.isdigit():
+            return queryset.none()
+        return queryset.filter(**{self.parameter_name: int(value)})
+
+
+class PracticeFilter(SelectedRecordFilter):
+    title = "典型做法"
+    parameter_name = "entry__practice__id__exact"
+    model = Practice
+
+
+class CaseReportFilter(SelectedRecordFilter):
+    title = "案例报道"
+    parameter_name = "case_report__id__exact"
+    model = CaseReport
+
+
+class EntryCityFilter(admin.SimpleListFilter):
+    title = "城市"
+    parameter_name = "entry__city__id__exact"
+
+    def lookups(self, request, model_admin):
+        reported = PracticeEntry.objects.filter(city=OuterRef("pk"))
+        cities = City.objects.filter(Exists(reported)).select_related("province").order_by("province__adcode",
+                                                                                              "adcode")
+        return [(str(c.pk), f"{c.name}（{c.province.name}）") for c in cities]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value is None:
+            return queryset
+        return queryset.filter(entry__city_id=int(value)) if value.isdigit() else queryset.none()
 
 
 class OwnerFilter(admin.SimpleListFilter):
@@ -48,9 +105,7 @@ class MetricAdmin(CatalogueAdmin):
                     "normalized_unit", "kind", "as_of", "verified", "verified_by", "verified_at")
     list_display_links = ("owner", "raw")
     list_editable = ("label", "value", "high", "unit", "normalized_value", "normalized_unit", "kind")
-    list_filter = (UnitFilter, ("entry__city", admin.RelatedOnlyFieldListFilter),
-                   ("entry__practice", admin.RelatedOnlyFieldListFilter), "verified", "kind", OwnerFilter,
-                   ("case_report", admin.RelatedOnlyFieldListFilter))
+    list_filter = (UnitFilter, EntryCityFilter, PracticeFilter, "verified", "kind", OwnerFilter, CaseReportFilter)
     list_select_related = ("entry__practice", "entry__city", "case_report", "verified_by")
     search_fields = ("raw", "label", "sentence", "entry__practice__name", "=entry__practice__number",
                      "case_report__title")
@@ -71,11 +126,15 @@ class MetricAdmin(CatalogueAdmin):
             readonly += ["entry", "case_report"]
         return readonly
 
-    def get_queryset(self, request):
-        return super().get_queryset(request).order_by(
-            F("entry__practice__number").asc(nulls_last=True), F("entry__position").asc(nulls_last=True),
-            "case_report__source__filename", "case_report__position", "position",
-        )
+    def lookup_allowed(self, lookup, value, request=None):
+        # The URL parameters of the record filters above (kept from the RelatedOnly filters they replace).
+        if lookup in {PracticeFilter.parameter_name, CaseReportFilter.parameter_name, EntryCityFilter.parameter_name}:
+            return True
+        return super().lookup_allowed(lookup, value, request)
+
+    # Load order, which is source order (practice, city paragraph, position; then the reports): an
+    # index scan. Sorting by the practice's number would sort every metric joined to its practice.
+    ordering = ("pk",)
 
     def get_changelist_form(self, request, **kwargs):
         # Figures corrected in the list are versioned too (no lost updates).

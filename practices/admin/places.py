@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 from django.contrib import admin
-from django.db.models import Count
 
-from ..models import Category, City, Province, SourceDocument
+from ..models import CaseReport, Category, City, Practice, PracticeEntry, Province, SourceDocument
 from ..resources import CategoryResource, CityResource, ProvinceResource
 from .base import CatalogueAdmin, excerpt
+from .scale import related_count
 
 
 @admin.register(Category)
@@ -20,7 +20,7 @@ class CategoryAdmin(CatalogueAdmin):
     readonly_fields = ("version",)
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(practice_count=Count("practices"))
+        return super().get_queryset(request).annotate(practice_count=related_count(Practice, "category"))
 
     @admin.display(description="典型做法数", ordering="practice_count")
     def practice_count(self, obj):
@@ -35,7 +35,7 @@ class ProvinceAdmin(CatalogueAdmin):
     fields = ("name", "slug", "pinyin", "adcode")
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(city_count=Count("cities"))
+        return super().get_queryset(request).annotate(city_count=related_count(City, "province"))
 
     @admin.display(description="城市数", ordering="city_count")
     def city_count(self, obj):
@@ -53,7 +53,7 @@ class CityAdmin(CatalogueAdmin):
     fields = ("name", "province", "level", "slug", "pinyin", "adcode")
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(entry_count=Count("entries"))
+        return super().get_queryset(request).annotate(entry_count=related_count(PracticeEntry, "city"))
 
     @admin.display(description="城市做法数", ordering="entry_count")
     def entry_count(self, obj):
@@ -72,7 +72,7 @@ class SourceDocumentAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(
-            practice_count=Count("practices", distinct=True), report_count=Count("case_reports", distinct=True)
+            practice_count=related_count(Practice, "source"), report_count=related_count(CaseReport, "source")
         )
 
     @admin.display(description="典型做法数", ordering="practice_count")

@@ -3,14 +3,16 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Q
 
 from .. import services
 from ..forms import VERSION_FIELD, VersionedModelForm
 from ..models import CaseReport, Metric, RelatedPractice
 from ..resources import CaseReportResource
+from ..search import case_report_matching
 from .base import CatalogueAdmin, HistoryAdmin, excerpt
 from .practices import ReextractMixin
+from .scale import related_count
 
 
 class DecisionFilter(admin.SimpleListFilter):
@@ -93,9 +95,19 @@ class CaseReportAdmin(ReextractMixin, RelatedDecisionMixin, CatalogueAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("cities").annotate(
-            link_count=Count("practice_links", distinct=True),
-            pending_count=Count("practice_links", filter=Q(practice_links__confirmed__isnull=True), distinct=True),
+            link_count=related_count(RelatedPractice, "case_report"),
+            pending_count=related_count(RelatedPractice, "case_report", confirmed__isnull=True),
         )
+
+    def get_search_results(self, request, queryset, search_term):
+        """Title and byline by substring, everything else by the indexed words (no LIKE over the bodies)."""
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        matching = case_report_matching(CaseReport.objects.all(), q=term).values("pk")
+        lookup = "icontains" if term.isascii() else "contains"  # Chinese has no case: no UPPER() per row
+        condition = Q(**{f"title__{lookup}": term}) | Q(**{f"byline__{lookup}": term}) | Q(pk__in=matching)
+        return queryset.filter(condition), False
 
     def _links(self, queryset):
         return RelatedPractice.objects.filter(case_report__in=queryset, confirmed__isnull=True)

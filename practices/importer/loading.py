@@ -21,6 +21,7 @@ from pathlib import Path
 from django.db import transaction
 from django.utils import timezone
 
+from ..catalogue_cache import catalogue_changes_deferred
 from ..models import (
     CaseReport,
     Category,
@@ -357,7 +358,7 @@ def load_bundle(bundle: Bundle, *, overwrite: bool = False) -> LoadReport:
     """Write ``bundle`` in one transaction; returns what changed. Staff edits survive."""
     loader = _Loader(bundle, overwrite=overwrite)
     try:
-        with transaction.atomic(), search_index_deferred():
+        with transaction.atomic(), catalogue_changes_deferred(), search_index_deferred():
             loader.practices()
             loader.case_reports()
             # The saves above are indexed in one batch when the deferred block ends;

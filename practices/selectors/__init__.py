@@ -16,14 +16,17 @@ from .case_reports import (
 from .facets import (
     case_report_facets,
     case_report_filter_description,
+    case_report_list_summary,
     filter_conditions,
+    filter_signature,
     metric_filter_description,
     practice_facets,
     practice_filter_description,
+    practice_list_summary,
     query_url,
 )
 from .lookups import category_lookup, city_lookup, place_label, province_lookup
-from .metrics import metric_list_rows, metric_unit_facets, practice_comparison
+from .metrics import metric_list_rows, metric_list_summary, metric_unit_facets, practice_comparison
 from .places import category_overview, city_overview, counts_by_category, province_overview
 from .practices import (
     case_report_latest,
@@ -41,12 +44,12 @@ from .practices import (
 from .search import case_report_search, practice_search, search_terms
 
 __all__ = [
-    "case_report_detail", "case_report_facets", "case_report_filter_description", "case_report_latest",
+    "case_report_detail", "case_report_facets", "case_report_filter_description", "case_report_list_summary", "case_report_latest",
     "case_report_list_rows", "case_report_paragraphs", "case_report_related_practices", "case_report_search",
     "catalogue_totals", "category_city_matrix", "category_list", "category_list_with_practices", "category_lookup",
     "category_overview", "city_lookup", "city_overview", "counts_by_category", "filter_conditions",
-    "metric_filter_description", "metric_list_rows", "metric_unit_facets", "place_label", "practice_case_reports", "practice_comparison",
-    "practice_detail", "practice_facets", "practice_filter_description", "practice_get",
+    "metric_filter_description", "metric_list_rows", "metric_list_summary", "filter_signature", "metric_unit_facets", "place_label", "practice_case_reports", "practice_comparison",
+    "practice_detail", "practice_facets", "practice_filter_description", "practice_list_summary", "practice_get",
     "practice_list_page_rows", "practice_neighbours", "practice_published_list", "practice_search",
     "province_lookup", "province_overview", "query_url", "search_terms", "source_list",
 ]

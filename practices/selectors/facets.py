@@ -8,18 +8,20 @@ A facet is plain data, shared by the HTML page and the JSON API::
 Counts are computed under every current filter except the facet's own, so a
 count is exactly the number of results its toggle link leads to (selecting
 another city replaces the selected one; the selected one's link removes it).
-Each facet is one GROUP BY query.
+Each facet is one GROUP BY query; the counts of a filter set are cached until
+the catalogue changes (practices/catalogue_cache.py).
 """
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from django.db.models import Count
 from django.http import QueryDict
 from django.utils.translation import gettext as _
 
-from ..models import Category, City, Metric, Province
+from ..catalogue_cache import catalogue_cached
+from ..models import CaseReport, Category, City, Metric, Practice, PracticeEntry, Province
 from .lookups import place_label
 
 if TYPE_CHECKING:
@@ -66,57 +68,171 @@ def _facet(param, value, label, count, selected, params, path) -> Facet:
     }
 
 
-def practice_facets(*, filterset: PracticeFilterSet, params: QueryDict, path: str = "") -> dict[str, list[Facet]]:
+class FacetRow(NamedTuple):
+    """One facet value as cached: plain data, valid for any language (labels are chosen on display)."""
+
+    pk: int
+    slug: str
+    name: str
+    pinyin: str
+    n: int
+
+
+def filter_signature(filterset) -> dict | None:
+    """The applied filters as JSON-able data ({"category": pk, "q": "融资", …}); None if any was rejected.
+
+    The order (``sort``) is left out: it changes neither counts nor facets.
+    """
+    if filterset.form.errors.keys() - {"sort"}:
+        return None
+    return {name: getattr(value, "pk", value) for name, value in filterset.selected().items() if name != "sort"}
+
+
+def _cached(name: str, filterset, compute: Callable[[], dict]) -> dict:
+    signature = filter_signature(filterset)
+    if signature is None:
+        # A rejected value: rare and cheap (the list is empty), not worth a cache entry.
+        return compute()
+    return catalogue_cached(name, signature, compute)
+
+
+def _rows(counts: dict[int, int], places: Iterable[dict], *, order: Callable) -> list[FacetRow]:
+    rows = [FacetRow(p["pk"], p["slug"], p["name"], p.get("pinyin") or "", counts[p["pk"]]) for p in places]
+    return sorted(rows, key=order)
+
+
+def practice_list_summary(*, filterset: PracticeFilterSet) -> dict:
+    """{"count": int, "facets": {"category"|"city"|"province": [row, …]}} for the current filters.
+
+    A row is [pk, slug, name, pinyin, count] (a FacetRow as JSON).
+
+    ``count`` is the number of matching practices. Facet counts are computed
+    under every filter except the facet's own, each as one GROUP BY over
+    narrow indexes (an entry is unique per practice and city, so the city
+    count needs no DISTINCT). Cached per filter set and catalogue revision
+    (practices/catalogue_cache.py): two queries when cached, about ten when not.
+    """
+    def compute() -> dict:
+        def practice_ids(excluded: str):
+            return filterset.filtered_without(excluded).order_by().values("pk")
+
+        by_category = dict(
+            Practice.objects.filter(pk__in=practice_ids("category")).order_by()
+            .values_list("category_id").annotate(n=Count("pk"))
+        )
+        by_city = dict(
+            PracticeEntry.objects.filter(practice__in=practice_ids("city")).order_by()
+            .values_list("city_id").annotate(n=Count("pk"))
+        )
+        by_province = dict(
+            PracticeEntry.objects.filter(practice__in=practice_ids("province")).order_by()
+            .values_list("city__province_id").annotate(n=Count("practice_id", distinct=True))
+        )
+        categories = Category.objects.filter(pk__in=by_category).values("pk", "slug", "name", "number")
+        cities = City.objects.filter(pk__in=by_city).values("pk", "slug", "name", "pinyin", "adcode",
+                                                             "province__adcode")
+        provinces = Province.objects.filter(pk__in=by_province).values("pk", "slug", "name", "pinyin", "adcode")
+        numbers = {c["pk"]: c["number"] for c in categories}
+        city_order = {c["pk"]: (c["province__adcode"], c["adcode"]) for c in cities}
+        province_order = {p["pk"]: p["adcode"] for p in provinces}
+        return {
+            "count": filterset.filtered_without(None).order_by().count(),
+            "facets": {
+                "category": _rows(by_category, categories, order=lambda r: numbers[r.pk]),
+                "city": _rows(by_city, cities, order=lambda r: (-r.n, *city_order[r.pk])),
+                "province": _rows(by_province, provinces, order=lambda r: (-r.n, province_order[r.pk])),
+            },
+        }
+
+    return _cached("practice_list", filterset, compute)
+
+
+def _facet_items(*, param: str, rows: Iterable[FacetRow], label: Callable, selected, params: QueryDict,
+                 path: str) -> list[Facet]:
+    items = []
+    found_selected = False
+    for row in rows:
+        is_selected = selected is not None and row.pk == selected.pk
+        found_selected |= is_selected
+        items.append(_facet(param, row.slug, label(row), row.n, is_selected, params, path))
+    if selected is not None and not found_selected:
+        # The selected value must stay visible (count 0) so that it can be switched off.
+        items.insert(0, _facet(param, selected.slug, label(selected), 0, True, params, path))
+    return items
+
+
+def _facet_rows(summary: dict) -> dict[str, list[FacetRow]]:
+    # Cached as JSON: each row comes back as a list.
+    return {param: [FacetRow(*row) for row in rows] for param, rows in summary["facets"].items()}
+
+
+def _name(row) -> str:
+    return row.name
+
+
+def practice_facets(*, filterset: PracticeFilterSet, params: QueryDict, path: str = "",
+                    summary: dict | None = None) -> dict[str, list[Facet]]:
     """{"category": [Facet, …], "city": [Facet, …], "province": [Facet, …]} for the practice list.
 
     Categories in number order; cities and provinces by count, largest first.
-    Only values with results are listed, plus the selected value. Three queries.
+    Only values with results are listed, plus the selected value. Counts come
+    from ``summary`` (practice_list_summary's, computed if not given).
     """
+    summary = summary or practice_list_summary(filterset=filterset)
     chosen = filterset.selected()
     common = {"params": params, "path": path}
-
-    def practice_ids(excluded: str):
-        return filterset.filtered_without(excluded).values("pk")
-
-    categories = (
-        Category.objects.filter(practices__in=practice_ids("category"))
-        .annotate(n=Count("practices", distinct=True)).order_by("number")
-    )
-    cities = (
-        City.objects.filter(entries__practice__in=practice_ids("city"))
-        .annotate(n=Count("entries__practice", distinct=True)).order_by("-n", "province__adcode", "adcode")
-    )
-    provinces = (
-        Province.objects.filter(cities__entries__practice__in=practice_ids("province"))
-        .annotate(n=Count("cities__entries__practice", distinct=True)).order_by("-n", "adcode")
-    )
+    rows = _facet_rows(summary)
     return {
-        "category": _facet_items(param="category", rows=categories, value=lambda c: c.slug,
-                                 label=lambda c: c.name, selected=chosen.get("category"), **common),
-        "city": _facet_items(param="city", rows=cities, value=lambda c: c.slug,
-                             label=place_label, selected=chosen.get("city"), **common),
-        "province": _facet_items(param="province", rows=provinces, value=lambda p: p.slug,
-                                 label=place_label, selected=chosen.get("province"), **common),
+        "category": _facet_items(param="category", rows=rows["category"], label=_name,
+                                 selected=chosen.get("category"), **common),
+        "city": _facet_items(param="city", rows=rows["city"], label=place_label, selected=chosen.get("city"), **common),
+        "province": _facet_items(param="province", rows=rows["province"], label=place_label,
+                                 selected=chosen.get("province"), **common),
     }
 
 
-def case_report_facets(*, filterset: CaseReportFilterSet, params: QueryDict, path: str = "") -> dict[str, list[Facet]]:
-    """{"province": [Facet, …], "category": [Facet, …]} for the case-report list. Two queries."""
+def case_report_list_summary(*, filterset: CaseReportFilterSet) -> dict:
+    """{"count": int, "facets": {"province"|"category": [row, …]}}; rows and cache as practice_list_summary."""
+    def compute() -> dict:
+        def report_ids(excluded: str):
+            return filterset.filtered_without(excluded).order_by().values("pk")
+
+        by_province = dict(
+            CaseReport.objects.filter(pk__in=report_ids("province"), province__isnull=False).order_by()
+            .values_list("province_id").annotate(n=Count("pk"))
+        )
+        through = CaseReport.categories.through
+        by_category = dict(
+            through.objects.filter(casereport__in=report_ids("category")).order_by()
+            .values_list("category_id").annotate(n=Count("casereport_id", distinct=True))
+        )
+        provinces = Province.objects.filter(pk__in=by_province).values("pk", "slug", "name", "pinyin", "adcode")
+        categories = Category.objects.filter(pk__in=by_category).values("pk", "slug", "name", "number")
+        province_order = {p["pk"]: p["adcode"] for p in provinces}
+        numbers = {c["pk"]: c["number"] for c in categories}
+        return {
+            "count": filterset.filtered_without(None).order_by().count(),
+            "facets": {
+                "province": _rows(by_province, provinces, order=lambda r: (-r.n, province_order[r.pk])),
+                "category": _rows(by_category, categories, order=lambda r: numbers[r.pk]),
+            },
+        }
+
+    return _cached("case_report_list", filterset, compute)
+
+
+def case_report_facets(*, filterset: CaseReportFilterSet, params: QueryDict, path: str = "",
+                       summary: dict | None = None) -> dict[str, list[Facet]]:
+    """{"province": [Facet, …], "category": [Facet, …]} for the case-report list (counts from ``summary``)."""
+    summary = summary or case_report_list_summary(filterset=filterset)
     chosen = filterset.selected()
     common = {"params": params, "path": path}
-    provinces = (
-        Province.objects.filter(case_reports__in=filterset.filtered_without("province").values("pk"))
-        .annotate(n=Count("case_reports", distinct=True)).order_by("-n", "adcode")
-    )
-    categories = (
-        Category.objects.filter(case_reports__in=filterset.filtered_without("category").values("pk"))
-        .annotate(n=Count("case_reports", distinct=True)).order_by("number")
-    )
+    rows = _facet_rows(summary)
     return {
-        "province": _facet_items(param="province", rows=provinces, value=lambda p: p.slug,
-                                 label=place_label, selected=chosen.get("province"), **common),
-        "category": _facet_items(param="category", rows=categories, value=lambda c: c.slug,
-                                 label=lambda c: c.name, selected=chosen.get("category"), **common),
+        "province": _facet_items(param="province", rows=rows["province"], label=place_label,
+                                 selected=chosen.get("province"), **common),
+        "category": _facet_items(param="category", rows=rows["category"], label=_name,
+                                 selected=chosen.get("category"), **common),
     }
 
 

@@ -7,8 +7,9 @@ from typing import TYPE_CHECKING
 from django.db.models import Count, QuerySet
 from django.http import QueryDict
 
+from ..catalogue_cache import catalogue_cached
 from ..models import Metric, Practice
-from .facets import Facet, query_url
+from .facets import Facet, filter_signature, query_url
 
 if TYPE_CHECKING:
     from ..filters import MetricFilterSet
@@ -21,18 +22,32 @@ def metric_list_rows(*, metrics: QuerySet[Metric]) -> QuerySet[Metric]:
     )
 
 
-def metric_unit_facets(*, filterset: MetricFilterSet, params: QueryDict, path: str = "") -> list[Facet]:
-    """Facets of normalized units under the other current filters, most metrics first. One query."""
+def metric_list_summary(*, filterset: MetricFilterSet) -> dict:
+    """{"count": int, "units": [(unit, count), …]} for the current filters, most metrics first.
+
+    Unit counts are under every filter except ``unit``. Cached per filter set
+    and catalogue revision (practices/catalogue_cache.py).
+    """
+    def compute() -> dict:
+        rows = (
+            filterset.filtered_without("unit").order_by().values_list("normalized_unit")
+            .annotate(n=Count("pk")).order_by("-n", "normalized_unit")
+        )
+        return {"count": filterset.filtered_without(None).order_by().count(), "units": [tuple(r) for r in rows]}
+
+    signature = filter_signature(filterset)
+    return compute() if signature is None else catalogue_cached("metric_list", signature, compute)
+
+
+def metric_unit_facets(*, filterset: MetricFilterSet, params: QueryDict, path: str = "",
+                       summary: dict | None = None) -> list[Facet]:
+    """Facets of normalized units under the other current filters, most metrics first (from ``summary``)."""
+    summary = summary or metric_list_summary(filterset=filterset)
     selected = filterset.selected().get("unit")
-    rows = (
-        filterset.filtered_without("unit").order_by().values("normalized_unit")
-        .annotate(n=Count("pk")).order_by("-n", "normalized_unit")
-    )
     facets = []
-    for row in rows:
-        unit = row["normalized_unit"]
+    for unit, count in summary["units"]:
         facets.append({
-            "value": unit, "label": unit, "count": row["n"], "selected": unit == selected,
+            "value": unit, "label": unit, "count": count, "selected": unit == selected,
             "toggle_url": query_url(params, path=path, unit=None if unit == selected else unit),
         })
     return facets

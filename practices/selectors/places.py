@@ -45,7 +45,8 @@ def _metrics(**lookups) -> dict:
 
 
 def _case_reports(queryset: QuerySet[CaseReport]) -> list[CaseReport]:
-    return list(queryset.published().select_related("province").defer("body", "source_spans").order_by("pk"))
+    return list(queryset.published().select_related("province").defer("body", "source_spans")
+                .order_by("source__filename", "position"))
 
 
 def city_overview(*, slug: str) -> dict:

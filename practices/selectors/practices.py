@@ -5,7 +5,8 @@ from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.urls import reverse
 from django.utils.http import urlencode
 
-from ..models import CaseReport, Category, City, Metric, Practice, PracticeEntry, RelatedPractice
+from ..catalogue_cache import catalogue_cached
+from ..models import SEARCH_FIELDS, CaseReport, Category, City, Metric, Practice, PracticeEntry, RelatedPractice
 
 
 def category_list_with_practices() -> list[tuple[Category, list[Practice]]]:
@@ -40,46 +41,66 @@ def practice_list_page_rows(*, practices: QuerySet[Practice]) -> QuerySet[Practi
     """``practices`` ready to display: category and entries' cities loaded (two queries per page)."""
     return practices.select_related("category").prefetch_related(
         Prefetch("entries", queryset=PracticeEntry.objects.select_related("city__province").order_by("position"))
-    ).defer("raw_text")
+    ).defer("raw_text", *SEARCH_FIELDS)
 
 
 def catalogue_totals() -> dict[str, int]:
     """{"practices", "categories", "cities", "provinces", "entries", "metrics", "case_reports"}: published only.
 
-    Two queries.
+    Seven narrow counts (one COUNT(DISTINCT) over the whole join would read
+    every metric row once per entry), cached until the catalogue changes:
+    two queries when cached.
     """
-    # Aggregate aliases must not shadow relation names (entries__metrics), hence the n_ prefix.
-    counted = Practice.objects.published().aggregate(
-        n_practices=Count("pk", distinct=True),
-        n_categories=Count("category", distinct=True),
-        n_cities=Count("entries__city", distinct=True),
-        n_provinces=Count("entries__city__province", distinct=True),
-        n_entries=Count("entries", distinct=True),
-        n_metrics=Count("entries__metrics", distinct=True),
-    )
-    totals = {name.removeprefix("n_"): value for name, value in counted.items()}
-    totals["case_reports"] = CaseReport.objects.published().count()
-    return totals
+    def compute() -> dict[str, int]:
+        published = Practice.objects.published()
+        entries = PracticeEntry.objects.filter(practice__status="published")
+        return {
+            "practices": published.count(),
+            "categories": published.order_by().values("category_id").distinct().count(),
+            "cities": entries.order_by().values("city_id").distinct().count(),
+            "provinces": entries.order_by().values("city__province_id").distinct().count(),
+            "entries": entries.count(),
+            "metrics": Metric.objects.filter(entry__practice__status="published").count(),
+            "case_reports": CaseReport.objects.published().count(),
+        }
+
+    return catalogue_cached("totals", {}, compute)
 
 
-def category_city_matrix() -> dict:
+# The home page's matrix shows the cities that reported most; every city has its own page.
+MATRIX_MAX_CITIES = 12
+
+
+def category_city_matrix(*, max_cities: int = MATRIX_MAX_CITIES) -> dict:
     """Practice counts by category (rows) and reporting city (columns), for the home page.
 
     Returns {"cities": [City, …], "rows": [{"category": Category, "total": int,
-    "url": str, "cells": [{"city": City, "count": int, "url": str | None}, …]}, …]}.
-    Each url opens /practices/ filtered accordingly (None for an empty cell).
-    Three queries.
+    "url": str, "cells": [{"city": City, "count": int, "url": str | None}, …]}, …],
+    "city_total": int (reporting cities in all), "truncated": bool}. The
+    columns are the ``max_cities`` cities with most practices (all of them
+    when there are no more), in gazetteer order. Each url opens /practices/
+    filtered accordingly (None for an empty cell). The counts are cached
+    until the catalogue changes; then two more queries.
     """
+    def compute() -> dict:
+        published = Practice.objects.published()
+        pairs = (
+            PracticeEntry.objects.filter(practice__in=published.values("pk"))
+            .values_list("practice__category_id", "city_id").annotate(n=Count("pk")).order_by()
+        )
+        totals = published.order_by().values_list("category_id").annotate(n=Count("pk"))
+        # JSON data: [category id, city id, count] and [category id, count].
+        return {"cells": [list(row) for row in pairs], "totals": [list(row) for row in totals]}
+
+    data = catalogue_cached("category_city_matrix", {}, compute)
+    counts = {(category_id, city_id): n for category_id, city_id, n in data["cells"]}
+    totals = {category_id: n for category_id, n in data["totals"]}
+    per_city: dict[int, int] = {}
+    for (_, city_id), n in counts.items():
+        per_city[city_id] = per_city.get(city_id, 0) + n
+    shown = sorted(per_city, key=lambda city_id: (-per_city[city_id], city_id))[:max_cities]
     list_url = reverse("practices:practice-list")
-    published = Practice.objects.published()
-    pairs = (
-        PracticeEntry.objects.filter(practice__in=published.values("pk"))
-        .values("practice__category_id", "city_id").annotate(n=Count("practice", distinct=True)).order_by()
-    )
-    counts = {(row["practice__category_id"], row["city_id"]): row["n"] for row in pairs}
-    totals = dict(published.order_by().values_list("category_id").annotate(n=Count("pk")))
-    city_ids = {city_id for _, city_id in counts}
-    cities = list(City.objects.filter(pk__in=city_ids).select_related("province").order_by("province__adcode", "adcode"))
+    cities = list(City.objects.filter(pk__in=shown).select_related("province").order_by("province__adcode", "adcode"))
     rows = []
     for category in Category.objects.order_by("number"):
         cells = []
@@ -91,14 +112,14 @@ def category_city_matrix() -> dict:
             "category": category, "total": totals.get(category.pk, 0), "cells": cells,
             "url": f"{list_url}?{urlencode({'category': category.slug})}",
         })
-    return {"cities": cities, "rows": rows}
+    return {"cities": cities, "rows": rows, "city_total": len(per_city), "truncated": len(per_city) > len(cities)}
 
 
 def case_report_latest(*, limit: int = 5) -> list[CaseReport]:
     """The most recently published case reports, newest first, province loaded. One query."""
     return list(
         CaseReport.objects.published().select_related("province").defer("body", "source_spans")
-        .order_by("-published_at", "-pk")[:limit]
+        .order_by("-published_at", "source__filename", "position")[:limit]
     )
 
 

@@ -22,12 +22,14 @@ class Listing:
     notices: list[str] = field(default_factory=list)
 
 
-def paginate(request: HttpRequest, queryset: QuerySet, *, default_per_page: int = DEFAULT_PER_PAGE) -> Listing:
+def paginate(request: HttpRequest, queryset: QuerySet, *, default_per_page: int = DEFAULT_PER_PAGE,
+             count: int | None = None) -> Listing:
     """The requested page of ``queryset``; never raises on a bad ``page`` or ``per_page``.
 
     A malformed page number shows the first page and a page past the end the
     last one, each with a notice: a shared link that has gone stale still
-    lands somewhere useful. Two queries (count and rows).
+    lands somewhere useful. Two queries (count and rows); one when ``count``
+    (the queryset's length, e.g. a cached one) is given.
     """
     notices: list[str] = []
     per_page_text = request.GET.get("per_page", "")
@@ -40,6 +42,8 @@ def paginate(request: HttpRequest, queryset: QuerySet, *, default_per_page: int 
                 "choices": "、".join(str(choice) for choice in PER_PAGE_CHOICES), "per_page": per_page,
             })
     paginator = Paginator(queryset, per_page)
+    if count is not None:
+        paginator.count = count  # shadows the cached_property: no COUNT query
     page_text = request.GET.get("page", "")
     number = 1
     if page_text:

@@ -21,7 +21,8 @@ def home(request: HttpRequest) -> HttpResponse:
 
 def practice_list(request: HttpRequest) -> HttpResponse:
     filterset = PracticeFilterSet(request.GET)
-    listing = paginate(request, filterset.qs)
+    summary = selectors.practice_list_summary(filterset=filterset)
+    listing = paginate(request, filterset.qs, count=summary["count"])
     # Links built from the page must not carry the rejected values along.
     params = clean_params(request.GET, set(filterset.form.errors))
     rows = selectors.practice_list_page_rows(practices=listing.page.object_list)
@@ -30,7 +31,7 @@ def practice_list(request: HttpRequest) -> HttpResponse:
         "filterset": filterset,
         "listing": listing,
         "page_links": page_links(params, listing.page),
-        "facets": selectors.practice_facets(filterset=filterset, params=params, path=request.path),
+        "facets": selectors.practice_facets(filterset=filterset, params=params, path=request.path, summary=summary),
         "description": selectors.practice_filter_description(filterset=filterset, count=listing.page.paginator.count),
         "errors": filterset.error_messages(),
         "sort_key": filterset.sort_key,

@@ -13,14 +13,16 @@ from .common import clean_params, export_links, page_links, paginate
 
 def case_report_list(request: HttpRequest) -> HttpResponse:
     filterset = CaseReportFilterSet(request.GET)
-    listing = paginate(request, filterset.qs)
+    summary = selectors.case_report_list_summary(filterset=filterset)
+    listing = paginate(request, filterset.qs, count=summary["count"])
     params = clean_params(request.GET, set(filterset.form.errors))
     listing.page.object_list = list(selectors.case_report_list_rows(reports=listing.page.object_list))
     return render(request, "practices/case_report_list.html", {
         "filterset": filterset,
         "listing": listing,
         "page_links": page_links(params, listing.page),
-        "facets": selectors.case_report_facets(filterset=filterset, params=params, path=request.path),
+        "facets": selectors.case_report_facets(filterset=filterset, params=params, path=request.path,
+                                               summary=summary),
         "description": selectors.case_report_filter_description(
             filterset=filterset, count=listing.page.paginator.count,
         ),
@@ -44,7 +46,8 @@ def case_report_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 def metric_list(request: HttpRequest) -> HttpResponse:
     filterset = MetricFilterSet(request.GET)
-    listing = paginate(request, filterset.qs, default_per_page=50)
+    summary = selectors.metric_list_summary(filterset=filterset)
+    listing = paginate(request, filterset.qs, default_per_page=50, count=summary["count"])
     params = clean_params(request.GET, set(filterset.form.errors))
     listing.page.object_list = list(selectors.metric_list_rows(metrics=listing.page.object_list))
     return render(request, "practices/metric_list.html", {
@@ -52,7 +55,8 @@ def metric_list(request: HttpRequest) -> HttpResponse:
         "listing": listing,
         "page_links": page_links(params, listing.page),
         "categories": selectors.category_list(),
-        "units": selectors.metric_unit_facets(filterset=filterset, params=params, path=request.path),
+        "units": selectors.metric_unit_facets(filterset=filterset, params=params, path=request.path,
+                                              summary=summary),
         "description": selectors.metric_filter_description(filterset=filterset, count=listing.page.paginator.count),
         "errors": filterset.error_messages(),
         "sort_key": filterset.sort_key,

@@ -1,0 +1,10 @@
+"""gunicorn's settings for every way the catalogue is served: ``gunicorn -c catalogue/gunicorn.py catalogue.wsgi``.
+
+``make serve``, the benchmark and the load test all pass this file, so what
+is measured is what is deployed. Command-line options (bind, workers) still
+override it.
+"""
+# Import the application (and jieba's ~60 MB dictionary, see catalogue/wsgi.py) once
+# in the master: the workers share those pages copy-on-write instead of each loading
+# them at its first search (measured: +63 MiB per worker and a slow first search).
+preload_app = True

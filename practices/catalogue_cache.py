@@ -1,0 +1,180 @@
+"""Cached catalogue aggregates, invalidated by a revision token that every change replaces.
+
+Facet counts, filtered totals and the home page's figures are aggregates over
+the whole catalogue (at 100,000 practices, hundreds of milliseconds each), yet
+they change only when the catalogue does: a load, an import, a staff edit, a
+publication. So each is computed once and stored as JSON in
+``CatalogueAggregate`` under the catalogue's current *revision token* (the
+single row of ``CatalogueRevision``), the aggregate's name and a digest of its
+arguments (the filters):
+
+* ``catalogue_changed()`` gives the revision row a new random token and
+  deletes the aggregates of older tokens. The signals below call it on every
+  save or delete of a record the public figures depend on; every bulk path
+  (``load_bundle``, ``generate_synthetic``, ``search_index_rebuild``) calls it
+  itself. Code that writes with ``update()`` or raw SQL must call it too.
+* The token is replaced in the writer's transaction: until it commits, other
+  readers see the old token *and* the old rows, so a cached figure always
+  describes the rows a reader can see. Readers only read the revision row,
+  so a long load never blocks them.
+* A random token rather than a counter: a ``flush`` or a restore that drops
+  the row cannot bring back a token that still has aggregates stored.
+* A hit is one query (the aggregate joined to the current token); a miss
+  reads the token, computes, and stores with one INSERT that ignores a
+  concurrent identical one.
+
+Why not Django's cache framework: its database backend spends five queries
+on a ``set`` (a cull count, a lookup, the write, a savepoint) and needs a
+separate read of the token; these aggregates are the main cost of the pages
+they serve, so they get a purpose-made table instead.
+"""
+from __future__ import annotations
+
+import contextvars
+import hashlib
+import json
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TypeVar
+
+from django.db import DatabaseError, IntegrityError, router, transaction
+from django.db.models import Subquery
+
+from .models import CatalogueAggregate, CatalogueRevision
+
+T = TypeVar("T")
+
+
+def catalogue_revision(*, using: str | None = None) -> str:
+    """The current revision token (32 hex digits). One query; creates the row if it is missing."""
+    alias = using or router.db_for_read(CatalogueRevision)
+    token = CatalogueRevision.objects.using(alias).filter(key=1).values_list("token", flat=True).first()
+    if token is None:
+        token = _new_revision(using=using or router.db_for_write(CatalogueRevision), purge=False)
+    return token
+
+
+def _new_revision(*, using: str, purge: bool = True) -> str:
+    token = uuid.uuid4().hex
+    updated = CatalogueRevision.objects.using(using).filter(key=1).update(token=token)
+    if not updated:
+        try:
+            with transaction.atomic(using=using):
+                CatalogueRevision.objects.using(using).create(key=1, token=token)
+        except IntegrityError:
+            # Another process created the row first: take over with our token.
+            CatalogueRevision.objects.using(using).filter(key=1).update(token=token)
+    if purge:
+        CatalogueAggregate.objects.using(using).exclude(token=token).delete()
+    return token
+
+
+def catalogue_changed(*, using: str | None = None) -> str:
+    """Invalidate every cached aggregate: give the catalogue a new revision token (returned).
+
+    Call it inside the transaction that changes the catalogue, after any bulk
+    write that bypasses ``save()``. Two statements (the token, the purge).
+    """
+    return _new_revision(using=using or router.db_for_write(CatalogueRevision))
+
+
+def aggregate_digest(parts: object) -> str:
+    """The sha1 of ``parts`` as sorted, compact JSON: the arguments' identity."""
+    text = json.dumps(parts, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    return hashlib.sha1(text.encode()).hexdigest()
+
+
+def catalogue_cached(name: str, parts: object, compute: Callable[[], T], *, using: str | None = None) -> T:
+    """``compute()``'s result for ``(name, parts)`` at the current revision, stored when first computed.
+
+    ``parts`` must be JSON-serialisable and identify everything ``compute``
+    depends on (the filter values). The result must be JSON data (dicts with
+    string keys, lists, numbers, strings): it comes back from the database as
+    JSON, so a tuple returns as a list. A database that refuses the write (a
+    read-only one) only costs the computation.
+    """
+    alias = using or router.db_for_read(CatalogueAggregate)
+    digest = aggregate_digest(parts)
+    current = CatalogueRevision.objects.using(alias).filter(key=1).values("token")[:1]
+    found = list(
+        CatalogueAggregate.objects.using(alias).filter(token=Subquery(current), name=name, digest=digest)
+        .values_list("value", flat=True)[:1]
+    )
+    if found:
+        return found[0]
+    value = compute()
+    write_alias = using or router.db_for_write(CatalogueAggregate)
+    try:
+        token = catalogue_revision(using=write_alias)
+        with transaction.atomic(using=write_alias):
+            CatalogueAggregate.objects.using(write_alias).bulk_create(
+                [CatalogueAggregate(token=token, name=name, digest=digest, value=value)], ignore_conflicts=True,
+            )
+    except DatabaseError:
+        # Read-only or full: serve the figures computed, keep nothing.
+        pass
+    # What the next request will read: JSON round-tripped (tuples become lists).
+    return json.loads(json.dumps(value))
+
+
+# --------------------------------------------------------------------------- signals
+
+# Inside catalogue_changes_deferred(): the aliases whose catalogue changed in the block.
+_deferred: contextvars.ContextVar[set[str] | None] = contextvars.ContextVar("catalogue_changes_deferred",
+                                                                            default=None)
+
+
+@contextmanager
+def catalogue_changes_deferred() -> Iterator[None]:
+    """Within the block, saves only note the change; the token is replaced once, at its end.
+
+    A load saves thousands of records: one UPDATE instead of thousands, and
+    the revision row is locked only from the end of the load to its commit
+    (a staff save elsewhere waits for that lock, not for the whole load).
+    Nested blocks join the outermost. If the block raises, nothing is done
+    (its transaction is being rolled back).
+    """
+    if _deferred.get() is not None:
+        yield
+        return
+    changed: set[str] = set()
+    token = _deferred.set(changed)
+    try:
+        yield
+    finally:
+        _deferred.reset(token)
+    for alias in sorted(changed):
+        catalogue_changed(using=alias)
+
+
+def catalogue_touched(*, using: str) -> None:
+    """Note a change: replace the token now, or at the end of the enclosing deferred block."""
+    pending = _deferred.get()
+    if pending is not None:
+        pending.add(using)
+    else:
+        catalogue_changed(using=using)
+
+
+def _on_change(sender, instance=None, raw=False, using="default", **kwargs) -> None:
+    catalogue_touched(using=using)
+
+
+def _on_m2m_change(sender, action: str, using="default", **kwargs) -> None:
+    if action in {"post_add", "post_remove", "post_clear"}:
+        catalogue_touched(using=using)
+
+
+def connect_signals() -> None:
+    """Invalidate on every save and delete of what public figures count (PracticesConfig.ready)."""
+    from django.db.models.signals import m2m_changed, post_delete, post_save
+
+    from .models import CaseReport, Category, City, Metric, Practice, PracticeEntry, Province, RelatedPractice
+
+    for model in (Category, Province, City, Practice, PracticeEntry, CaseReport, Metric, RelatedPractice):
+        uid = model._meta.label_lower
+        post_save.connect(_on_change, sender=model, dispatch_uid=f"catalogue_cache_saved_{uid}")
+        post_delete.connect(_on_change, sender=model, dispatch_uid=f"catalogue_cache_deleted_{uid}")
+    for through in (CaseReport.cities.through, CaseReport.categories.through):
+        m2m_changed.connect(_on_m2m_change, sender=through, dispatch_uid=f"catalogue_cache_m2m_{through._meta.label_lower}")
