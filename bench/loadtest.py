@@ -210,7 +210,9 @@ def summarise_log(text: str, *, top: int = 10) -> dict:
         "errors_logged": chains,
         "exceptions": [{"exception": name, "count": n} for name, n in exceptions.most_common(top)],
         "worker_timeouts": sum("WORKER TIMEOUT" in line for line in lines),
-        "worker_boots": sum("Booting worker" in line for line in lines),
+        "worker_boots": sum("Booting worker" in line for line in lines),  # logged at INFO only
+        # The arbiter logs a worker that died (exit code, signal, SIGKILL) at ERROR or above.
+        "worker_exits": sum("Worker (pid:" in line for line in lines),
         "lines": len(lines),
     }
 
@@ -568,10 +570,6 @@ def _git_state(base_dir: Path) -> dict:
             "changed": [line[3:] for line in git("status", "--porcelain").splitlines() if line.strip()]}
 
 
-def _strip(result: dict) -> dict:
-    return {k: v for k, v in result.items() if k != "wrk_text"}
-
-
 # -- the run ---------------------------------------------------------------------------------------------
 def run(options: LoadTestOptions, write: Callable[[str], None], detail: Callable[[str], None]) -> dict:
     """The whole load test; ``write`` gets progress lines, ``detail`` the verbose ones."""
@@ -625,8 +623,13 @@ def run(options: LoadTestOptions, write: Callable[[str], None], detail: Callable
         with measure.serving(command, env=env, cwd=options.base_dir, what="gunicorn", log=log) as (port, process):
             gunicorn = result["gunicorn"]
             gunicorn["port"], gunicorn["master_pid"] = port, process.pid
-            gunicorn["worker_pids_start"] = sorted(measure.children(process.pid))
             statuses = check_urls(port, mix["paths"], concurrency=options.workers * max(1, options.threads))
+            # With preload_app the master forks the workers one after another once the app is loaded: the
+            # first may answer before the last exists. Read the pids once every worker is there.
+            deadline = time.monotonic() + 60
+            while len(measure.children(process.pid)) < options.workers and time.monotonic() < deadline:
+                time.sleep(0.2)
+            gunicorn["worker_pids_start"] = sorted(measure.children(process.pid))
             bad = {path: status for path, status in statuses.items() if status != 200}
             if bad:
                 raise LoadTestError(f"{len(bad)} of {len(statuses)} URLs do not answer 200 before the load: "
@@ -804,12 +807,13 @@ def markdown_section(results: list[dict]) -> str:
         g, s, m = result["gunicorn"], result["settings"], result["machine"]
         threads = f" × {g['threads']} threads" if g["worker_class"] == "gthread" else ""
         title = "PostgreSQL restart" if result["kind"] == "restart" else "Load"
+        config = f"with `-c {GUNICORN_CONFIG}`" if g.get("config") else "without a settings file"
         parts += [
             f"### {title} · `{result['label']}`",
             "",
             f"{result['mix']['practices_published']:,} published practices; {result['database'].get('vendor')} "
             f"{result['database'].get('server_version', '')}. gunicorn {g['workers']} {g['worker_class']} "
-            f"workers{threads}; wrk {s['duration_s']} s per connection count after {s['warmup_s']} s warm-up, "
+            f"workers{threads} {config}; wrk {s['duration_s']} s per connection count after {s['warmup_s']} s warm-up, "
             f"--timeout {s['wrk_timeout_s']} s; measured {result['started_at']} on {m.get('cpu_model')} "
             f"(nproc {m.get('nproc')}), load average {m.get('load_average')} → {m.get('load_average_end')}; "
             f"tree {result['tree'].get('commit')}"
@@ -834,6 +838,8 @@ def markdown_section(results: list[dict]) -> str:
                 f"{code} × {count:,}" for code, count in sorted(run["statuses"].items())) for run in result["runs"])
             + ".", ""]
         replaced = "replaced (see the log)" if g.get("workers_replaced") else "the same from start to end"
+        if g.get("workers_replaced_note"):
+            replaced += f" ({g['workers_replaced_note']})"
         summary = g.get("log_summary") or {}
         parts.append(f"gunicorn's workers were {replaced}; its log holds {summary.get('errors_logged', 0)} logged "
                      "errors" + ("" if not summary.get("exceptions") else ": " + "; ".join(

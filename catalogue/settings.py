@@ -126,6 +126,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A generous busy timeout so that the dev server and a concurrent
     # load_catalogue do not fail with "database is locked".
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+elif DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql"):
+    # A server that drops packets must give the 503 page within seconds, not hang the worker
+    # (a DATABASE_URL's own ?connect_timeout= wins).
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "connect_timeout", int(os.environ.get("DJANGO_DB_CONNECT_TIMEOUT", "5")))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

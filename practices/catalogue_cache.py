@@ -33,12 +33,13 @@ from __future__ import annotations
 import contextvars
 import hashlib
 import json
+import random
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TypeVar
 
-from django.db import DatabaseError, IntegrityError, router, transaction
+from django.db import DatabaseError, IntegrityError, connections, router, transaction
 from django.db.models import Subquery
 
 from .models import CatalogueAggregate, CatalogueRevision
@@ -79,10 +80,50 @@ def catalogue_changed(*, using: str | None = None) -> str:
     return _new_revision(using=using or router.db_for_write(CatalogueRevision))
 
 
+# Every distinct filter set (any search text) gets a row until the next change of the catalogue:
+# bound the table so that a crawler walking random queries cannot grow it without end.
+MAX_AGGREGATES = 5000
+PRUNE_PROBABILITY = 0.02
+
+
+def aggregates_prune(*, using: str | None = None, keep: int = MAX_AGGREGATES) -> int:
+    """Delete the oldest aggregates beyond ``keep`` (they are recomputed when asked again); returns how many."""
+    alias = using or router.db_for_write(CatalogueAggregate)
+    rows = CatalogueAggregate.objects.using(alias)
+    excess = rows.count() - keep
+    if excess <= 0:
+        return 0
+    oldest = list(rows.order_by("created", "pk").values_list("pk", flat=True)[:excess + keep // 5])
+    deleted, _ = rows.filter(pk__in=oldest).delete()
+    return deleted
+
+
 def aggregate_digest(parts: object) -> str:
     """The sha1 of ``parts`` as sorted, compact JSON: the arguments' identity."""
     text = json.dumps(parts, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
     return hashlib.sha1(text.encode()).hexdigest()
+
+
+# How long a reader waits to store an aggregate while another process writes (SQLite locks the
+# whole file during a load or an import): not storing it costs little, waiting stalls the page.
+STORE_LOCK_WAIT_MS = 50
+
+
+@contextmanager
+def _short_lock_wait(alias: str) -> Iterator[None]:
+    connection = connections[alias]
+    if connection.vendor != "sqlite" or connection.in_atomic_block:
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA busy_timeout")
+        previous = cursor.fetchone()[0]
+        cursor.execute(f"PRAGMA busy_timeout = {STORE_LOCK_WAIT_MS}")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA busy_timeout = {int(previous)}")
 
 
 def catalogue_cached(name: str, parts: object, compute: Callable[[], T], *, using: str | None = None) -> T:
@@ -107,10 +148,12 @@ def catalogue_cached(name: str, parts: object, compute: Callable[[], T], *, usin
     write_alias = using or router.db_for_write(CatalogueAggregate)
     try:
         token = catalogue_revision(using=write_alias)
-        with transaction.atomic(using=write_alias):
+        with _short_lock_wait(write_alias), transaction.atomic(using=write_alias):
             CatalogueAggregate.objects.using(write_alias).bulk_create(
                 [CatalogueAggregate(token=token, name=name, digest=digest, value=value)], ignore_conflicts=True,
             )
+        if random.random() < PRUNE_PROBABILITY:
+            aggregates_prune(using=write_alias)
     except DatabaseError:
         # Read-only or full: serve the figures computed, keep nothing.
         pass

@@ -139,3 +139,16 @@ def test_the_pages_follow_a_staff_edit_at_once(client, catalogue):
     _unpublish_practice()
     after = client.get("/practices/").content.decode()
     assert "共 71 项" in after
+
+
+def test_the_table_of_aggregates_is_bounded(catalogue):
+    from practices.catalogue_cache import aggregates_prune
+
+    for n in range(30):
+        catalogue_cached("bounded", {"q": n}, lambda n=n: {"n": n})
+    assert CatalogueAggregate.objects.filter(name="bounded").count() == 30
+    assert aggregates_prune(keep=20) == 10 + 20 // 5  # down to keep, with room to grow
+    remaining = [row["n"] for row in CatalogueAggregate.objects.filter(name="bounded").values_list("value", flat=True)]
+    assert sorted(remaining) == list(range(14, 30))
+    # The newest survive: a pruned one is recomputed, not served wrong.
+    assert catalogue_cached("bounded", {"q": 0}, lambda: {"n": "recomputed"}) == {"n": "recomputed"}

@@ -13,13 +13,16 @@ On SQLite one more kill runs with a 64 KiB page cache, so that the import
 has already written changed pages into the database file: a torn file that
 the next opener must roll back from the hot journal.
 
-The same confirm, run to the end on an exact copy first, measures how long
-the import keeps its transaction open (the kills aim at fractions of that)
-and proves that the import changes the database. After each kill the
-database is compared with the state just before the confirm: the
-deterministic ``manage.py export_catalogue`` dump, every row of every table,
-and on SQLite the file's bytes. PostgreSQL sequences are not transactional
-and may move (the figures say which and by how much).
+After the preview the scratch database is never written again: the
+calibration and every kill run on an exact copy of it. The calibration
+confirms the import to the end; it measures how long the import keeps its
+transaction open (the kills aim at fractions of that) and proves that the
+import changes the database. After each kill the copy is compared with the
+scratch database: the deterministic ``manage.py export_catalogue`` dump,
+every row of every table, and on SQLite the file's bytes. A kill that came
+after the commit (the machine's speed varies) proves nothing: it is retried
+on a new copy, earlier, and counted in the figures. PostgreSQL sequences are
+not transactional and may move (the figures say which and by how much).
 """
 from __future__ import annotations
 
@@ -400,31 +403,20 @@ class InBackground(threading.Thread):
             self.error = exc
 
 
-@pytest.mark.parametrize("model", ["practice", "metric"])
-def test_an_admin_import_killed_while_writing_leaves_the_database_exactly_as_before(model, scratch,
-                                                                                    record_property):
-    content, rows = spreadsheet(scratch, model)
-    writes = Writes(scratch)
-    try:
-        figures = run_and_kill(scratch, model, content, writes)
-    finally:
-        writes.close()
-    figures["spreadsheet_rows"] = rows
-    record_property("fault_figures", figures)
-
-
 @contextmanager
 def clone(scratch: Scratch) -> Iterator[Scratch]:
-    """An exact copy of ``scratch`` (no server may be connected to it)."""
+    """An exact, disposable copy of ``scratch`` (no server may be connected to it)."""
+    suffix = uuid.uuid4().hex[:6]
     if scratch.vendor == "sqlite":
-        path = scratch.tmp / "calibration.sqlite3"
+        path = scratch.tmp / f"copy-{suffix}.sqlite3"
         shutil.copyfile(scratch.path, path)
         try:
             yield Scratch(url=f"sqlite:///{path}", vendor="sqlite", path=path, tmp=scratch.tmp)
         finally:
-            path.unlink()
+            for leftover in (path, Path(f"{path}-journal")):
+                leftover.unlink(missing_ok=True)
         return
-    name = f"{scratch.name}_calibration"
+    name = f"{scratch.name}_{suffix}"
     postgres_execute(f'CREATE DATABASE "{name}" TEMPLATE "{scratch.name}"')
     try:
         yield Scratch(url=scratch.url.rsplit("/", 1)[0] + f"/{name}", vendor="postgresql", name=name, tmp=scratch.tmp)
@@ -440,85 +432,124 @@ def wait_for_backends_to_end(scratch: Scratch) -> None:
         time.sleep(0.1)
 
 
-def run_and_kill(scratch: Scratch, model: str, content: bytes, writes: Writes) -> dict:
+@pytest.mark.parametrize("model", ["practice", "metric"])
+def test_an_admin_import_killed_while_writing_leaves_the_database_exactly_as_before(model, scratch,
+                                                                                    record_property):
+    content, rows = spreadsheet(scratch, model)
+    browser, confirm = upload_and_preview(scratch, model, content)
+    # The scratch database now holds the uploaded file (in the database cache) and is never written again:
+    # the calibration and every kill run on an exact copy of it.
+    before = dump(scratch)
+    figures = {"vendor": scratch.vendor, "model": model, "spreadsheet_rows": rows, "tables": len(before["tables"]),
+               "rows_compared": sum(n for n, _ in before["tables"].values()), "export_bytes": before["export_bytes"],
+               "kills": [], "kills_after_commit_retried": 0}
+
+    # Calibration and control: the confirm run to the end. It measures how long the import keeps its
+    # transaction open (the kills aim at fractions of that) and proves that the import changes the database,
+    # so that every killed one had work to undo.
+    with clone(scratch) as copy:
+        import_write_s, reply = confirm_on(copy, browser, model, confirm)
+        assert reply is not None and reply.status == 302, reply
+        assert reply.headers["Location"].endswith(f"practices/{model}/")
+        changed = differences(before, dump(copy))
+    assert f"practices_{model}" in changed and "export_sha256" in changed
+    assert import_write_s > 1, f"the import wrote for {import_write_s:.2f} s only: too little to kill into"
+    figures |= {"import_write_s": round(import_write_s, 2),
+                "tables_changed_by_import": len([name for name in changed if name in before["tables"]])}
+
+    plan = [(fraction, False) for fraction in KILL_FRACTIONS]
+    if scratch.vendor == "sqlite":
+        plan.append((SPILL_FRACTION, True))
+    for fraction, small_cache in plan:
+        delay = fraction * import_write_s
+        for _attempt in range(3):
+            with clone(scratch) as copy:
+                kill = kill_during_import(copy, browser, model, confirm, delay, small_cache, before)
+            if kill is not None:
+                figures["kills"].append({"fraction": fraction, **kill})
+                break
+            # The import committed before the kill (this machine's speed varies): try again, earlier.
+            figures["kills_after_commit_retried"] += 1
+            delay /= 2
+        else:
+            pytest.fail(f"three kills aimed at {fraction:.0%} of the import all came after its commit")
+    record_property("fault_figures", figures)
+
+
+def upload_and_preview(scratch: Scratch, model: str, content: bytes) -> tuple[Browser, dict]:
+    """Log in, upload the spreadsheet and preview it (a dry run): the browser and the confirm form's fields."""
     browser = Browser(Server(scratch))
     try:
         login(browser)
         token = csrf_token(browser.get(f"{ADMIN}practices/{model}/import/").text)
-        # Upload and preview (a dry run): the file waits in the database cache for the confirm.
-        preview = InBackground(lambda: browser.post(
-            f"{ADMIN}practices/{model}/import/", {"csrfmiddlewaretoken": token, "format": XLSX_FORMAT, "resource": "0"},
-            files={"import_file": (f"{model}s.xlsx", content)}))
-        preview.join(timeout=600)
-        assert preview.reply is not None and preview.reply.status == 200, preview.reply or preview.error
-        confirm = form_fields(preview.reply.text, "process_import")
+        preview = browser.post(f"{ADMIN}practices/{model}/import/",
+                               {"csrfmiddlewaretoken": token, "format": XLSX_FORMAT, "resource": "0"},
+                               files={"import_file": (f"{model}s.xlsx", content)})
+        assert preview.status == 200, preview
+        confirm = form_fields(preview.text, "process_import")
         assert confirm.get("import_file_name"), "no confirm form: the preview found errors"
     finally:
         browser.server.kill()
     wait_for_backends_to_end(scratch)
+    return browser, confirm
 
-    def confirm_import() -> InBackground:
-        return InBackground(lambda: browser.post(f"{ADMIN}practices/{model}/process_import/", confirm))
 
-    before = dump(scratch)
-    figures = {"vendor": scratch.vendor, "model": model, "tables": len(before["tables"]),
-               "rows_compared": sum(n for n, _ in before["tables"].values()),
-               "export_bytes": before["export_bytes"], "kills": []}
+def post_confirm(browser: Browser, model: str, confirm: dict) -> InBackground:
+    return InBackground(lambda: browser.post(f"{ADMIN}practices/{model}/process_import/", confirm))
 
-    # Calibration and control: the same confirm on an exact copy, not killed. It measures how long the import
-    # keeps its transaction open (the kills below aim at fractions of that) and proves that the import changes
-    # the database, so that every killed one had work to undo.
-    with clone(scratch) as copy:
-        browser.server = Server(copy)
-        watch = Writes(copy)
-        try:
-            request = confirm_import()
-            import_write_s = watch.total(request)
-            request.join(timeout=600)
-            assert request.reply is not None and request.reply.status == 302, request.reply or request.error
-            assert request.reply.headers["Location"].endswith(f"practices/{model}/")
-        finally:
-            watch.close()
-            browser.server.kill()
-        wait_for_backends_to_end(copy)
-        changed = differences(before, dump(copy))
-    assert f"practices_{model}" in changed and "export_sha256" in changed
-    assert import_write_s > 1, f"the import wrote for {import_write_s:.2f} s only: too little to kill into"
-    figures |= {"import_write_s": round(import_write_s, 2), "tables_changed_by_import": len(
-        [name for name in changed if name in before["tables"]])}
 
-    kills = [(fraction, scratch.url) for fraction in KILL_FRACTIONS]
-    if scratch.vendor == "sqlite":
-        kills.append((SPILL_FRACTION, scratch.url + SMALL_CACHE))
-    for fraction, url in kills:
-        browser.server = Server(scratch, url)
-        request = confirm_import()
+def confirm_on(copy: Scratch, browser: Browser, model: str, confirm: dict) -> tuple[float, Reply | None]:
+    """Confirm the import on ``copy`` and let it finish: (seconds its write transaction was open, reply)."""
+    browser.server = Server(copy)
+    writes = Writes(copy)
+    try:
+        request = post_confirm(browser, model, confirm)
+        seconds = writes.total(request)
+        request.join(timeout=600)
+    finally:
+        writes.close()
+        browser.server.kill()
+    wait_for_backends_to_end(copy)
+    return seconds, request.reply
+
+
+def kill_during_import(copy: Scratch, browser: Browser, model: str, confirm: dict, delay: float,
+                       small_cache: bool, before: dict) -> dict | None:
+    """Confirm on ``copy``, SIGKILL the server ``delay`` s after the import began writing, compare with ``before``.
+
+    None if the import had committed before the kill (nothing was interrupted; the copy is thrown away).
+    """
+    browser.server = Server(copy, copy.url + SMALL_CACHE if small_cache else None)
+    writes = Writes(copy)
+    try:
+        request = post_confirm(browser, model, confirm)
         started = writes.first(request)
-        time.sleep(fraction * import_write_s)
-        # Still inside the import's transaction at the moment of the kill:
-        assert request.is_alive() and writes.open(), (
-            f"the import ended {time.monotonic() - started:.2f} s after it began writing, before the kill "
-            f"(calibration: {import_write_s:.2f} s): {request.reply or request.error}")
+        time.sleep(delay)
+        inside = request.is_alive() and writes.open()  # still inside the import's transaction?
         killed_after = time.monotonic() - started
         browser.server.kill()
-        request.join(timeout=30)
-        assert request.reply is None, f"the confirm answered although killed: {request.reply}"
-        kill = {"fraction": fraction, "small_cache": url != scratch.url,
-                "killed_after_write_start_s": round(killed_after, 2)}
-        if scratch.vendor == "sqlite":
-            # The killed transaction left its rollback journal behind: it was writing, and nobody cleaned up.
-            journal = Path(f"{scratch.path}-journal")
-            assert journal.exists() and not sqlite_write_lock_held(scratch.path)
-            kill["journal_bytes"] = journal.stat().st_size
-            # Had the killed write already changed pages of the file itself (a cache spill)? Then the next
-            # opener must roll them back from the (hot) journal.
-            kill["file_changed_at_kill"] = hashlib.sha256(scratch.path.read_bytes()).hexdigest() != before["file_sha256"]
-            if kill["small_cache"]:
-                assert kill["file_changed_at_kill"], "no page was spilled: the torn-file case was not produced"
-        wait_for_backends_to_end(scratch)
-        after = dump(scratch)  # on SQLite, export_catalogue is the next opener: it rolls a hot journal back
-        assert differences(before, after) == [], f"killed {killed_after:.2f} s into the write"
-        kill["sequences_moved"] = {name: (value or 0) - (old or 0) for (name, value), (_, old) in zip(
-            after.get("sequences", []), before.get("sequences", []), strict=True) if value != old}
-        figures["kills"].append(kill)
-    return figures
+    finally:
+        writes.close()
+        browser.server.kill()
+    request.join(timeout=30)
+    if not inside:
+        assert request.reply is None or request.reply.status == 302, f"the import failed: {request.reply}"
+        return None
+    assert request.reply is None, f"the confirm answered although killed: {request.reply}"
+    kill = {"small_cache": small_cache, "killed_after_write_start_s": round(killed_after, 2)}
+    if copy.vendor == "sqlite":
+        # The killed transaction left its rollback journal behind: it was writing, and nobody cleaned up.
+        journal = Path(f"{copy.path}-journal")
+        assert journal.exists() and not sqlite_write_lock_held(copy.path)
+        kill["journal_bytes"] = journal.stat().st_size
+        # Had the killed write already changed pages of the file itself (a cache spill)? Then the next
+        # opener must roll them back from the (hot) journal.
+        kill["file_changed_at_kill"] = hashlib.sha256(copy.path.read_bytes()).hexdigest() != before["file_sha256"]
+        if small_cache:
+            assert kill["file_changed_at_kill"], "no page was spilled: the torn-file case was not produced"
+    wait_for_backends_to_end(copy)
+    after = dump(copy)  # on SQLite, export_catalogue is the next opener: it rolls a hot journal back
+    assert differences(before, after) == [], f"killed {killed_after:.2f} s into the write"
+    kill["sequences_moved"] = {name: (value or 0) - (old or 0) for (name, value), (_, old) in zip(
+        after.get("sequences", []), before.get("sequences", []), strict=True) if value != old}
+    return kill

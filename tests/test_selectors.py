@@ -273,3 +273,18 @@ def test_source_list_says_what_parsed_each_source(catalogue):
     assert sources["003_0afe494a00c202ac.txt"].practice_count == 72
     assert sources["002_8e4d4544b0229087.txt"].parsed_by.endswith("fixtures/manifests/002_8e4d4544b0229087.toml")
     assert all(len(s.sha256) == 64 for s in sources.values())
+
+
+def test_facets_can_be_limited_but_keep_the_selected_value(catalogue):
+    from django.http import QueryDict
+
+    from practices.filters import PracticeFilterSet
+
+    every = selectors.practice_facets(filterset=PracticeFilterSet(QueryDict()), params=QueryDict())["city"]
+    assert len(every) == 8
+    smallest = every[-1]["value"]  # cities are by count, largest first
+    params = QueryDict(f"city={smallest}")
+    limited = selectors.practice_facets(filterset=PracticeFilterSet(params), params=params, limit=2)["city"]
+    assert [item["value"] for item in limited[:2]] == [item["value"] for item in every[:2]]
+    assert [item["value"] for item in limited if item["selected"]] == [smallest]
+    assert len(limited) == 3

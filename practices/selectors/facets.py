@@ -147,8 +147,11 @@ def practice_list_summary(*, filterset: PracticeFilterSet) -> dict:
     return _cached("practice_list", filterset, compute)
 
 
-def _facet_items(*, param: str, rows: Iterable[FacetRow], label: Callable, selected, params: QueryDict,
-                 path: str) -> list[Facet]:
+def _facet_items(*, param: str, rows: list[FacetRow], label: Callable, selected, params: QueryDict,
+                 path: str, limit: int | None = None) -> list[Facet]:
+    if limit is not None and len(rows) > limit:
+        # The first ``limit`` values, and the selected one wherever it ranks.
+        rows = rows[:limit] + [row for row in rows[limit:] if selected is not None and row.pk == selected.pk]
     items = []
     found_selected = False
     for row in rows:
@@ -171,16 +174,17 @@ def _name(row) -> str:
 
 
 def practice_facets(*, filterset: PracticeFilterSet, params: QueryDict, path: str = "",
-                    summary: dict | None = None) -> dict[str, list[Facet]]:
+                    summary: dict | None = None, limit: int | None = None) -> dict[str, list[Facet]]:
     """{"category": [Facet, …], "city": [Facet, …], "province": [Facet, …]} for the practice list.
 
     Categories in number order; cities and provinces by count, largest first.
-    Only values with results are listed, plus the selected value. Counts come
+    Only values with results are listed, plus the selected value; with
+    ``limit``, at most that many per facet (and the selected one). Counts come
     from ``summary`` (practice_list_summary's, computed if not given).
     """
     summary = summary or practice_list_summary(filterset=filterset)
     chosen = filterset.selected()
-    common = {"params": params, "path": path}
+    common = {"params": params, "path": path, "limit": limit}
     rows = _facet_rows(summary)
     return {
         "category": _facet_items(param="category", rows=rows["category"], label=_name,

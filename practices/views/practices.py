@@ -11,6 +11,10 @@ from ..models import Practice
 from .common import clean_params, export_links, page_links, paginate
 
 
+# Values listed per facet on the page (the API lists them all): 297 cities would bury the list.
+FACET_VALUES_SHOWN = 30
+
+
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "practices/home.html", {
         "totals": selectors.catalogue_totals(),
@@ -31,7 +35,9 @@ def practice_list(request: HttpRequest) -> HttpResponse:
         "filterset": filterset,
         "listing": listing,
         "page_links": page_links(params, listing.page),
-        "facets": selectors.practice_facets(filterset=filterset, params=params, path=request.path, summary=summary),
+        "facets": selectors.practice_facets(filterset=filterset, params=params, path=request.path, summary=summary,
+                                            limit=FACET_VALUES_SHOWN),
+        "facet_totals": {name: len(rows) for name, rows in summary["facets"].items()},
         "description": selectors.practice_filter_description(filterset=filterset, count=listing.page.paginator.count),
         "errors": filterset.error_messages(),
         "sort_key": filterset.sort_key,
