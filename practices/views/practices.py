@@ -10,7 +10,6 @@ from ..filters import PracticeFilterSet
 from ..models import Practice
 from .common import clean_params, export_links, page_links, paginate
 
-
 # Values listed per facet on the page (the API lists them all): 297 cities would bury the list.
 FACET_VALUES_SHOWN = 30
 
