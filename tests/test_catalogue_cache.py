@@ -117,7 +117,6 @@ def test_the_revision_row_is_recreated_after_a_flush(catalogue):
 
 def test_an_unwritable_cache_still_serves_the_computed_value(catalogue, monkeypatch):
     from django.db import DatabaseError
-
     from django.db.models.query import QuerySet
 
     original = QuerySet.bulk_create
