@@ -9,353 +9,60 @@ RSS of the serving process (sampled from /proc). Datasette, when installed,
 serves the same SQLite file and its table page is timed with the same filters.
 
 Nothing here asserts on time: it measures and reports.
+
+The building blocks live in sibling modules (``stats``, ``machine``,
+``servers``, ``pages``, ``sql``); their names stay importable from here.
 """
 from __future__ import annotations
 
-import contextlib
 import csv
-import http.client
-import importlib.util
 import io
 import os
-import platform
-import re
-import signal
-import socket
-import sqlite3
-import subprocess
-import sys
-import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
-from urllib.parse import urlencode
+
+from .machine import RSS_INTERVAL, RssSampler, children, machine_description, rss_mb
+from .pages import (
+    EXPORT_TARGET_ROWS,
+    PREFERRED_CATEGORY,
+    PREFERRED_CITY,
+    SEARCH_PHRASE,
+    SEARCH_WORD,
+    Page,
+    catalogue_counts,
+    choose_pages,
+)
+from .servers import (
+    HTTP_TIMEOUT,
+    READY_TIMEOUT,
+    MeasureError,
+    datasette_available,
+    datasette_command,
+    free_port,
+    gunicorn_command,
+    http_get,
+    serving,
+    wait_until_ready,
+)
+from .sql import _SELECT, explain, rerun_ms
+from .stats import MIN_REQUESTS, percentile, repeat, summary
 
 SCHEMA_VERSION = 1
-EXPORT_TARGET_ROWS = 10_000
 ADMIN_USERNAME = "bench-admin"
-SEARCH_WORD = "融资"
-SEARCH_PHRASE = "无还本续贷"
-PREFERRED_CITY = "qingdao"  # 青岛: a real reporting city, present at every scale
-PREFERRED_CATEGORY = 2  # 破解民营企业融资难题: the largest real category
-HTTP_TIMEOUT = 300
-READY_TIMEOUT = 90
-RSS_INTERVAL = 0.005
-# A page slower than budget / requests gets fewer timed requests, never fewer than this.
-MIN_REQUESTS = 10
+
+__all__ = [
+    "ADMIN_USERNAME", "EXPORT_TARGET_ROWS", "HTTP_TIMEOUT", "MIN_REQUESTS", "PREFERRED_CATEGORY", "PREFERRED_CITY",
+    "READY_TIMEOUT", "RSS_INTERVAL", "SCHEMA_VERSION", "SEARCH_PHRASE", "SEARCH_WORD", "MeasureError", "Page",
+    "RssSampler", "Worker", "WorkerOptions", "catalogue_counts", "children", "choose_pages", "datasette_available",
+    "datasette_command", "explain", "free_port", "gunicorn_command", "http_get", "machine_description",
+    "percentile", "repeat", "rerun_ms", "rss_mb", "serving", "summary", "wait_until_ready",
+]
 
 
-class MeasureError(Exception):
-    """The measurement could not run (server did not start, …); str() says why."""
-
-
-@dataclass
-class Page:
-    name: str
-    label: str
-    url: str
-    admin: bool = False
-    export: bool = False
-    # Datasette's table page answering the same question (SQLite runs only).
-    datasette: str | None = None
-
-
-# -- statistics ---------------------------------------------------------------
-def percentile(values: list[float], q: float) -> float:
-    """The q-quantile (0 ≤ q ≤ 1) with linear interpolation between order statistics."""
-    if not values:
-        raise ValueError("no values")
-    ordered = sorted(values)
-    position = q * (len(ordered) - 1)
-    low = int(position)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
-
-
-def summary(seconds: list[float]) -> dict:
-    """{"n", "p50_ms", "p95_ms", "mean_ms", "min_ms", "max_ms"} of request durations in seconds."""
-    ms = [s * 1000 for s in seconds]
-    return {
-        "n": len(ms), "p50_ms": round(percentile(ms, 0.50), 3), "p95_ms": round(percentile(ms, 0.95), 3),
-        "mean_ms": round(sum(ms) / len(ms), 3), "min_ms": round(min(ms), 3), "max_ms": round(max(ms), 3),
-    }
-
-
-def repeat(request: Callable[[], float], count: int, *, budget: float) -> list[float]:
-    """Durations returned by ``count`` calls of ``request``; fewer (never under MIN_REQUESTS)
-    once ``budget`` seconds have gone by."""
-    durations: list[float] = []
-    started = time.monotonic()
-    for index in range(count):
-        durations.append(request())
-        if index + 1 >= min(count, MIN_REQUESTS) and time.monotonic() - started > budget:
-            break
-    return durations
-
-
-# -- the machine ----------------------------------------------------------------
-def _read(path: str) -> str:
-    try:
-        return Path(path).read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return ""
-
-
-def machine_description() -> dict:
-    """nproc, memory, CPU model, load, Python, SQLite (and the database server's version later)."""
-    cpu = re.search(r"^model name\s*:\s*(.+)$", _read("/proc/cpuinfo"), re.M)
-    memory = re.search(r"^MemTotal:\s*(\d+) kB", _read("/proc/meminfo"), re.M)
-    try:
-        nproc = len(os.sched_getaffinity(0))
-    except AttributeError:  # not Linux
-        nproc = os.cpu_count() or 0
-    import django
-
-    return {
-        "nproc": nproc,
-        "memory_gib": round(int(memory.group(1)) / 1024 / 1024, 1) if memory else None,
-        "cpu_model": cpu.group(1).strip() if cpu else platform.processor(),
-        "kernel": platform.release(),
-        "python": platform.python_version(),
-        "django": django.get_version(),
-        "sqlite": sqlite3.sqlite_version,
-        "load_average": [round(x, 2) for x in os.getloadavg()],
-    }
-
-
-def rss_mb(pid: int) -> float | None:
-    """Resident set size of ``pid`` in MiB (None when it has gone)."""
-    match = re.search(r"^VmRSS:\s*(\d+) kB", _read(f"/proc/{pid}/status"), re.M)
-    return int(match.group(1)) / 1024 if match else None
-
-
-def children(pid: int) -> list[int]:
-    """Direct child processes of ``pid`` (gunicorn's workers)."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        stat = _read(f"/proc/{entry.name}/stat")
-        # The command name is in parentheses and may contain spaces: split after it.
-        tail = stat.rpartition(")")[2].split()
-        if len(tail) > 1 and tail[1] == str(pid):
-            found.append(int(entry.name))
-    return found
-
-
-class RssSampler:
-    """Peak RSS (MiB) of the largest of ``pids()`` while the block runs, sampled every 5 ms."""
-
-    def __init__(self, pids: Callable[[], list[int]]):
-        self.pids = pids
-        self.peak = 0.0
-        self.baseline = 0.0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def _sample(self) -> float:
-        return max((rss_mb(pid) or 0.0 for pid in self.pids()), default=0.0)
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            self.peak = max(self.peak, self._sample())
-            self._stop.wait(RSS_INTERVAL)
-
-    def __enter__(self) -> RssSampler:
-        self.baseline = self._sample()
-        self.peak = self.baseline
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._stop.set()
-        self._thread.join()
-        self.peak = max(self.peak, self._sample())
-
-
-# -- servers ----------------------------------------------------------------------
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def http_get(port: int, path: str, *, headers: dict | None = None) -> tuple[int, int, float, bytes | None]:
-    """GET ``path`` from 127.0.0.1:``port``: (status, body bytes, seconds, first 64 KiB of the body)."""
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=HTTP_TIMEOUT)
-    try:
-        started = time.perf_counter()
-        connection.request("GET", path, headers=headers or {})
-        response = connection.getresponse()
-        size, head = 0, b""
-        while chunk := response.read(65536):
-            if len(head) < 65536:
-                head += chunk[:65536 - len(head)]
-            size += len(chunk)
-        elapsed = time.perf_counter() - started
-        return response.status, size, elapsed, head
-    finally:
-        connection.close()
-
-
-def wait_until_ready(port: int, process: subprocess.Popen, what: str, path: str = "/__benchmark_ready__") -> None:
-    deadline = time.monotonic() + READY_TIMEOUT
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise MeasureError(f"{what} exited with status {process.returncode} before it was ready")
-        try:
-            http_get(port, path)
-            return
-        except OSError:
-            time.sleep(0.2)
-    raise MeasureError(f"{what} was not ready on 127.0.0.1:{port} after {READY_TIMEOUT} s")
-
-
-@contextlib.contextmanager
-def serving(command: list[str], *, env: dict, cwd: Path, what: str, log: Path) -> Iterator[tuple[int, subprocess.Popen]]:
-    """Run a server (its command's "{port}" replaced by a free port) until the block ends."""
-    port = free_port()
-    log.parent.mkdir(parents=True, exist_ok=True)
-    with open(log, "ab") as log_file:
-        process = subprocess.Popen([part.replace("{port}", str(port)) for part in command], env=env, cwd=cwd,
-                                   stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True)
-        try:
-            wait_until_ready(port, process, what)
-            yield port, process
-        finally:
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-                try:
-                    process.wait(timeout=20)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait()
-
-
-def gunicorn_command(workers: int) -> list[str]:
-    return [sys.executable, "-m", "gunicorn", "-c", "catalogue/gunicorn.py", "catalogue.wsgi:application",
-            "--bind", "127.0.0.1:{port}", "--workers", str(workers), "--timeout", str(HTTP_TIMEOUT), "--log-level", "warning"]
-
-
-def datasette_available() -> bool:
-    return importlib.util.find_spec("datasette") is not None
-
-
-def datasette_command(sqlite_file: Path) -> list[str]:
-    return [sys.executable, "-m", "datasette", "serve", "--immutable", str(sqlite_file),
-            "--host", "127.0.0.1", "--port", "{port}"]
-
-
-# -- the pages ----------------------------------------------------------------------
-def choose_pages(*, datasette_db: str | None = None) -> tuple[list[Page], dict]:
-    """The pages to time at this database's scale, and the values picked for their filters."""
-    from django.db.models import Count, Q
-
-    from practices.models import Category, City, Practice
-
-    category = (Category.objects.filter(number=PREFERRED_CATEGORY).first()
-                or Category.objects.order_by("number").first())
-    city = (City.objects.filter(slug=PREFERRED_CITY).first()
-            or City.objects.annotate(n=Count("entries")).order_by("-n", "slug").first())
-    published = Practice.objects.filter(status="published")
-    numbers = list(published.order_by("number").values_list("number", flat=True))
-    detail = numbers[len(numbers) // 2] if numbers else 1
-    # The export: the filter whose row count is closest to EXPORT_TARGET_ROWS.
-    per_category = Category.objects.annotate(
-        n=Count("practices", filter=Q(practices__status="published"))
-    ).order_by("number")
-    options = [("", published.count())] + [(urlencode({"category": c.slug}), c.n) for c in per_category]
-    export_query, export_rows = min(options, key=lambda item: (abs(item[1] - EXPORT_TARGET_ROWS), item[0]))
-    cat = {"category": category.slug} if category else {}
-    town = {"city": city.slug} if city else {}
-    pages = [
-        Page("home", "首页", "/"),
-        Page("list", "列表（不筛选）", "/practices/"),
-        Page("list_category", "列表：按类别", "/practices/?" + urlencode(cat)),
-        Page("list_city", "列表：按城市", "/practices/?" + urlencode(town)),
-        Page("list_category_city", "列表：类别+城市", "/practices/?" + urlencode(cat | town)),
-        Page("search_word", f"搜索：{SEARCH_WORD}", "/practices/?" + urlencode({"q": SEARCH_WORD})),
-        Page("search_phrase", f"搜索：{SEARCH_PHRASE}", "/practices/?" + urlencode({"q": SEARCH_PHRASE})),
-        Page("detail", "详情", f"/practices/{detail}/"),
-        Page("api_list", "API 列表", "/api/practices/"),
-        Page("api_filtered", "API：类别+城市", "/api/practices/?" + urlencode(cat | town)),
-        Page("admin_changelist", "后台列表", "/admin/practices/practice/", admin=True),
-        Page("admin_search", f"后台搜索：{SEARCH_WORD}", "/admin/practices/practice/?" + urlencode({"q": SEARCH_WORD}),
-             admin=True),
-        Page("export_csv", "CSV 导出", "/practices/export.csv" + (f"?{export_query}" if export_query else ""),
-             export=True),
-    ]
-    if datasette_db and category and city:
-        table = f"/{datasette_db}/practices_practice?"
-        base = {"status__exact": "published", "_sort": "number", "_size": "20"}
-        in_city = {"_where": f"id in (select practice_id from practices_practiceentry where city_id = {city.pk})"}
-        by_category = {"category_id__exact": str(category.pk)}
-        for page in pages:
-            query = {"list": base, "list_category": base | by_category, "list_city": base | in_city,
-                     "list_category_city": base | by_category | in_city}.get(page.name)
-            if query is not None:
-                page.datasette = table + urlencode(query)
-    chosen = {"category": category.slug if category else None, "city": city.slug if city else None,
-              "detail_number": detail, "export_query": export_query, "export_expected_rows": export_rows}
-    return pages, chosen
-
-
-def catalogue_counts() -> dict:
-    from practices.models import CaseReport, City, Metric, Practice, PracticeEntry, Province
-
-    return {
-        "practices": Practice.objects.count(),
-        "published": Practice.objects.filter(status="published").count(),
-        "entries": PracticeEntry.objects.count(),
-        "metrics": Metric.objects.count(),
-        "case_reports": CaseReport.objects.count(),
-        "cities_with_entries": City.objects.filter(entries__isnull=False).distinct().count(),
-        "provinces_with_entries": Province.objects.filter(cities__entries__isnull=False).distinct().count(),
-    }
-
-
-# -- SQL ------------------------------------------------------------------------------
-_SELECT = re.compile(r"^\s*\(*\s*(SELECT|WITH)\b", re.I)
-
-
-def rerun_ms(sql: str, repeat: int) -> float:
-    """Median milliseconds of running ``sql`` alone with cursor.execute and fetching every row."""
-    from django.db import connection
-
-    times = []
-    with connection.cursor() as cursor:
-        for _ in range(repeat):
-            started = time.perf_counter()
-            cursor.execute(sql)
-            cursor.fetchall()
-            times.append((time.perf_counter() - started) * 1000)
-    return percentile(times, 0.5)
-
-
-def explain(sql: str) -> str:
-    """The plan of ``sql``: EXPLAIN (ANALYZE, BUFFERS) on PostgreSQL, EXPLAIN QUERY PLAN on SQLite."""
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql)
-            return "\n".join(row[0] for row in cursor.fetchall())
-        if connection.vendor == "sqlite":
-            cursor.execute("EXPLAIN QUERY PLAN " + sql)
-            rows = cursor.fetchall()
-            depth = {0: -1}
-            lines = []
-            for node, parent, _, detail in rows:
-                depth[node] = depth.get(parent, -1) + 1
-                lines.append("  " * depth[node] + detail)
-            return "\n".join(lines)
-    return ""
-
-
-# -- the worker -------------------------------------------------------------------------
 @dataclass
 class WorkerOptions:
     requests: int = 50

@@ -1,4 +1,4 @@
-"""Indexed full-text search (practices/search.py) on the real catalogue, on SQLite (FTS5) and PostgreSQL (GIN).
+"""Indexed full-text search (practices/search/) on the real catalogue, on SQLite (FTS5) and PostgreSQL (GIN).
 
 The expected results below are literal and the same for both databases: the
 suite runs once on each, so passing twice means both engines agree.
@@ -285,7 +285,8 @@ def test_the_query_plan_uses_the_index(catalogue, model):
 def test_the_fallback_without_an_index_gives_the_same_results(catalogue, monkeypatch):
     indexed = {q: (set(found(q)), {p.number for p in search.practice_search(Practice.objects.published(), q=q)
                                     if p.search_rank >= 1}) for q, *_ in EXPECTED}
-    monkeypatch.setattr(search, "_backend", lambda alias: "fallback")
+    # Patched where the queries look it up (practices/search/querying.py).
+    monkeypatch.setattr(search.querying, "_backend", lambda alias: "fallback")
     for q, (numbers, in_name) in indexed.items():
         rows = list(search.practice_search(Practice.objects.published(), q=q))
         assert {p.number for p in rows} == numbers

@@ -16,6 +16,7 @@ from __future__ import annotations
 import difflib
 from datetime import datetime
 
+import tablib
 from django.contrib import messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -346,7 +347,7 @@ class CatalogueAdmin(ImportExportMixin, HistoryAdmin):
         if fmt not in formats:
             raise Http404("只有 CSV 和 XLSX 模板")
         resource_class = self.get_import_resource_classes(request)[0]
-        dataset = resources.tablib.Dataset(headers=resource_class(published_only=False).column_names())
+        dataset = tablib.Dataset(headers=resource_class(published_only=False).column_names())
         file_format = formats[fmt]()
         response = HttpResponse(file_format.export_data(dataset), content_type=file_format.get_content_type())
         response["Content-Disposition"] = f'attachment; filename="{self.opts.model_name}-template.{fmt}"'

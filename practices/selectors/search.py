@@ -1,4 +1,4 @@
-"""Ranked Chinese full-text search: the selectors' entry points, delegating to practices/search.py.
+"""Ranked Chinese full-text search: the selectors' entry points, delegating to practices/search/.
 
 Callers only ever see ``practice_search(queryset, q=…)``,
 ``case_report_search(queryset, q=…)`` and ``search_terms(q)``. The work is

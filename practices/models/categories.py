@@ -1,0 +1,48 @@
+"""The seven policy categories."""
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from ..querysets import NaturalKeyManager
+from .base import Curated
+
+
+class CategoryManager(NaturalKeyManager):
+    natural_key_fields = ("number",)
+
+
+class Category(Curated):
+    number = models.PositiveSmallIntegerField(_("编号"), unique=True)
+    name = models.CharField(_("名称"), max_length=100, unique=True)
+    slug = models.SlugField(_("短名"), max_length=100, unique=True)
+
+    objects = CategoryManager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("政策类别")
+        verbose_name_plural = _("政策类别")
+        # Staff roles (编辑/审核) and django-import-export's permission codes.
+        permissions = [
+            ("import_category", _("可以导入政策类别")),
+            ("export_category", _("可以导出政策类别")),
+        ]
+        ordering = ["number"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(number__gte=1) & Q(number__lte=7), name="category_number_1_to_7"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number}. {self.name}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("practices:category-detail", kwargs={"slug": self.slug})
+
+    def natural_key(self) -> tuple:
+        return (self.number,)

@@ -1,0 +1,69 @@
+"""The case report Resource."""
+from __future__ import annotations
+
+from import_export import fields
+
+from ..models import CaseReport, Province, SourceDocument, Status
+from .base import CatalogueResource, _field, check_status_change
+from .cells import LIST_SEPARATOR, city_label
+from .widgets import (
+    CategoryListWidget,
+    ChoiceWidget,
+    CityListWidget,
+    NameForeignKeyWidget,
+    PlainIntegerWidget,
+    TextWidget,
+)
+
+
+class CaseReportResource(CatalogueResource):
+    source = _field("source", widget=NameForeignKeyWidget(SourceDocument, "filename", "来源文件"))
+    position = _field("position", widget=PlainIntegerWidget())
+    title = _field("title")
+    subtitle = _field("subtitle")
+    kicker = _field("kicker")
+    byline = _field("byline")
+    province = _field("province", widget=NameForeignKeyWidget(Province, "name", "省份"))
+    cities = _field("cities", widget=CityListWidget())
+    categories = _field("categories", widget=CategoryListWidget())
+    status = _field("status", widget=ChoiceWidget(Status, "状态"))
+    body = _field("body")
+    related_practices = fields.Field(column_name="related_practices", readonly=True, widget=TextWidget())
+
+    optional_columns = ("related_practices",)
+
+    class Meta:
+        model = CaseReport
+        fields = ("source", "position", "title", "subtitle", "kicker", "byline", "province", "cities",
+                  "categories", "status", "body", "related_practices")
+        export_order = fields
+        import_id_fields = ("source", "position")
+        skip_unchanged = True
+        clean_model_instances = True
+        use_transactions = True
+
+    def get_queryset(self):
+        return CaseReport.objects.select_related("source", "province").prefetch_related(
+            "cities__province", "categories", "practice_links__practice"
+        )
+
+    def published(self, queryset):
+        return queryset.published()
+
+    def dehydrate_cities(self, report):
+        homonyms = self.homonyms()
+        return LIST_SEPARATOR.join(city_label(city, homonyms) for city in report.cities.all())
+
+    def dehydrate_related_practices(self, report):
+        """Confirmed or pending suggestions, best first (rejected ones left out); export only."""
+        if report.pk is None:
+            return ""
+        links = sorted((link for link in report.practice_links.all() if link.confirmed is not False),
+                       key=lambda link: link.rank)
+        return LIST_SEPARATOR.join(str(link.practice.number) for link in links)
+
+    def get_import_fields(self):
+        return [self.fields[name] for name in self._meta.fields if name != "related_practices"]
+
+    def check_row(self, instance, row, errors):
+        check_status_change(self, instance, errors, "publish_casereport", "案例报道")

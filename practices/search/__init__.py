@@ -1,0 +1,79 @@
+"""Indexed Chinese full-text search of practices and case reports.
+
+Words, not substrings: every record keeps its text segmented by jieba
+(``practices/importer/search_text.py``) in ``search_title`` (the name or
+title) and ``search_document`` (everything, title included), and a query
+finds the records holding every one of its words, segmented the same way.
+
+* PostgreSQL: ``search_vector`` = setweight(to_tsvector('simple', title), 'A')
+  || setweight(to_tsvector('simple', document), 'D'), with a GIN index
+  (migration 0003); the query is ``search_vector @@ plainto_tsquery('simple',
+  …)``, which the GIN index serves. 'simple' does no stemming and has no stop
+  words: the words are already what we want to match.
+* SQLite: an FTS5 table per model (``practices_practice_fts``, rowid = id,
+  columns title and document, unicode61 tokenizer over the spaces), joined
+  through the unmanaged ``PracticeSearchRow`` / ``CaseReportSearchRow``
+  models, queried with MATCH and ranked with ``bm25`` (title weighted 10,
+  document 1) in the same single pass.
+* Fallback (an SQLite built without FTS5, or any other database): every word
+  is looked for in ``" " || search_document || " "`` (a scan, no index).
+
+``search_rank`` is the same shape everywhere: 1 when the title holds every
+word of the query, plus the engine's relevance (ts_rank, or -bm25) squashed
+into [0, 1) by x / (1 + x). So a name match always ranks above a text-only
+match, and within each group the engine decides (the fallback has no
+relevance: 1 or 0).
+
+Each search returns the given QuerySet filtered and annotated with
+``search_rank`` (a float, higher is better), ordered by it: it can be filtered
+further, counted and paginated, and used as a subquery.
+
+Keeping the index current:
+
+* ``save()`` of a Practice, PracticeEntry or CaseReport and the deletion of an
+  entry update just that record (post_save/post_delete signals, connected in
+  ``PracticesConfig.ready``); a save whose ``update_fields`` leaves the text
+  alone costs nothing.
+* Bulk writes bypass save(): ``bulk_create``, ``update()``, ``loaddata`` (raw
+  saves are ignored) and raw deletes. They must call
+  ``search_index_rebuild()`` (or ``manage.py rebuild_search_index``)
+  afterwards; ``load_bundle`` does so inside its transaction.
+* ``search_index_deferred()`` turns the per-save updates off for a block and
+  updates the touched records once at its end (the loader uses it).
+
+The package is split by task; import from ``practices.search`` itself:
+
+* ``documents``: what is indexed, the search words of a record, which engine serves a database;
+* ``rebuild``: writing the index (``search_index_rebuild``, ``search_index_update``);
+* ``pending`` and ``deferred``: ``search_index_deferred()``;
+* ``signals``: the per-save updates;
+* ``querying``: ``practice_search`` and the other queries;
+* ``highlighting``: ``highlight`` and ``search_excerpt``.
+"""
+from __future__ import annotations
+
+# ``name as name``: importable from here as before the split, but left out of ``__all__`` (and so
+# of ``from practices.search import *``) as it was.
+from ..importer.search_text import query_terms
+from .deferred import search_index_deferred
+from .documents import CASE_REPORTS as CASE_REPORTS
+from .documents import CONFIG as CONFIG
+from .documents import DOCUMENT_WEIGHT as DOCUMENT_WEIGHT
+from .documents import PRACTICES as PRACTICES
+from .documents import TITLE_WEIGHT as TITLE_WEIGHT
+from .documents import _backend as _backend
+from .documents import record_documents as record_documents
+from .documents import sqlite_has_fts5 as sqlite_has_fts5
+from .highlighting import highlight, search_excerpt
+from .querying import FTS5_WEIGHTS as FTS5_WEIGHTS
+from .querying import RANKED_CANDIDATES as RANKED_CANDIDATES
+from .querying import case_report_matching, case_report_search, practice_matching, practice_search, search_explain
+from .rebuild import DEFAULT_BATCH_SIZE as DEFAULT_BATCH_SIZE
+from .rebuild import RebuildReport, search_index_rebuild, search_index_update
+from .signals import connect_signals as connect_signals
+
+__all__ = [
+    "RebuildReport", "case_report_matching", "case_report_search", "highlight", "practice_matching",
+    "practice_search", "query_terms", "search_excerpt",
+    "search_explain", "search_index_deferred", "search_index_rebuild", "search_index_update",
+]
