@@ -99,7 +99,7 @@ def child_env(options: HarnessOptions, url: str) -> dict[str, str]:
 
 def build_key(options: HarnessOptions, scale: int) -> dict:
     """What a cached database must match to be reused."""
-    from practices.synthetic import GENERATOR_VERSION
+    from .synthetic import GENERATOR_VERSION
 
     return {"practices": scale, "seed": options.seed, "generator": GENERATOR_VERSION,
             "migrations": migration_names()}

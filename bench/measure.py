@@ -48,7 +48,7 @@ from .servers import (
     serving,
     wait_until_ready,
 )
-from .sql import _SELECT, explain, rerun_ms
+from .sql import explain, is_select, rerun_ms
 from .stats import MIN_REQUESTS, percentile, repeat, summary
 
 SCHEMA_VERSION = 1
@@ -180,7 +180,7 @@ class Worker:
         queries, body = self._capture(page)
         record["queries"] = len(queries)
         record["sql_total_ms"] = round(sum(float(q.get("time") or 0) for q in queries) * 1000, 3)
-        selects = [q["sql"] for q in queries if _SELECT.match(q["sql"])]
+        selects = [q["sql"] for q in queries if is_select(q["sql"])]
         timed = []
         for sql in dict.fromkeys(selects):
             try:

@@ -9,6 +9,11 @@ from .stats import percentile
 _SELECT = re.compile(r"^\s*\(*\s*(SELECT|WITH)\b", re.I)
 
 
+def is_select(sql: str) -> bool:
+    """Whether ``sql`` reads rows (SELECT or WITH, maybe in parentheses): safe to re-run and EXPLAIN."""
+    return bool(_SELECT.match(sql))
+
+
 def rerun_ms(sql: str, repeat: int) -> float:
     """Median milliseconds of running ``sql`` alone with cursor.execute and fetching every row."""
     from django.db import connection

@@ -1,13 +1,16 @@
 """Settings for the policy-practice catalogue.
 
 Everything that differs between machines comes from the environment
-(cookiecutter-django style); see ``.env.example`` for the full list.
+(cookiecutter-django style); see ``.env.example`` for the full list. A
+``.env`` file beside manage.py is read too, unless DJANGO_READ_DOT_ENV is
+off (the test settings turn it off); the real environment always wins.
 """
 import os
 from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from dotenv import load_dotenv
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -24,6 +27,10 @@ def env_list(name: str, default: str = "") -> list[str]:
     """Read a comma-separated variable into a list, dropping blanks."""
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
+
+if env_bool("DJANGO_READ_DOT_ENV", True):
+    # Fills in only what the environment does not set (override=False).
+    load_dotenv(BASE_DIR / ".env", override=False)
 
 DEBUG = env_bool("DJANGO_DEBUG", False)
 
@@ -97,7 +104,7 @@ ADMIN_URL = os.environ.get("DJANGO_ADMIN_URL", "admin/").strip("/") + "/"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "templates"],
+        "DIRS": [],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -237,7 +244,8 @@ IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "export"
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",
-        "LOCATION": "catalogue_cache",
+        # Not "catalogue_cache": that is practices/catalogue_cache.py, an unrelated module with its own tables.
+        "LOCATION": "django_cache",
     }
 }
 

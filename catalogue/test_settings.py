@@ -10,5 +10,14 @@ import os
 os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-not-a-secret")
 os.environ.setdefault("DJANGO_SECURE_SSL_REDIRECT", "0")
 os.environ.setdefault("DJANGO_STATIC_MANIFEST", "0")
+# A developer's .env (make run writes one) must not change what the suite tests.
+os.environ.setdefault("DJANGO_READ_DOT_ENV", "0")
 
-from .settings import *  # noqa: E402,F403
+from .settings import *  # noqa: F403
+
+# Django's default PBKDF2 costs ~0.45 s per user created; about 120 tests create
+# users. MD5 is fine for throwaway test accounts and never used outside the suite.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# The benchmark tools (bench/) are tested too; the public settings leave them out.
+INSTALLED_APPS = [*INSTALLED_APPS, "bench.apps.BenchConfig"]  # noqa: F405

@@ -1,8 +1,9 @@
 """The read-only JSON API (/api/…): DRF viewsets over published records.
 
-Filtering is the pages' own FilterSets (``practices.filters``) through
-django-filter's DRF backend, so ``/api/practices/?city=青岛`` and
-``/practices/?city=青岛`` answer the same question. Every queryset joins or
+The filterable lists are the public lists of ``practices.lists``: their
+FilterSets (the pages' own) run through django-filter's DRF backend, so
+``/api/practices/?city=青岛`` and ``/practices/?city=青岛`` answer the same
+question. Every queryset joins or
 prefetches what its serializer reads: a page costs a fixed number of queries
 whatever ``page_size`` is.
 
@@ -13,14 +14,17 @@ from __future__ import annotations
 
 from django.core.paginator import Paginator as DjangoPaginator
 from django.db.models import Count, Prefetch, Q, QuerySet
-from django.http import Http404
+from django.http import Http404, HttpResponsePermanentRedirect
+from django.urls import reverse
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import viewsets
 from rest_framework.pagination import PageNumberPagination
 
-from . import filters, selectors, serializers
-from .models import CaseReport, Category, City, Metric, Practice, Province, RelatedPractice
+from . import lists, selectors, serializers
+from .lists import PublicList
+from .models import CaseReport, Category, City, Metric, Practice, Province, RelatedPractice, Status
+from .selectors.case_reports import case_report_by_id
 
 # Big enough for bulk use (the whole catalogue is 72 practices), small enough
 # to bound the response; bulk downloads are what the exports are for.
@@ -69,41 +73,38 @@ class FacetedPagination(CataloguePagination):
 
 
 class FacetedListMixin:
-    """Adds ``description`` and ``facets`` (the pages' own selectors) to the list response.
+    """A public list (``practices.lists``): its FilterSet, and ``description`` and ``facets`` in the response.
 
-    ``summarize(filterset)`` returns the selectors' cached {"count", …} for
-    the filters (the count spares the paginator its COUNT query);
-    ``facets(filterset, params, path, summary)`` returns {param: [facet, …]};
-    ``describe(filterset, count)`` returns a sentence or "".
+    The list's ``summarize`` gives the cached {"count", …} of the filters (the
+    count spares the paginator its COUNT query), ``facets`` the facets and
+    ``describe`` the filters in one sentence, exactly as on its page.
     """
 
+    public_list: PublicList
     pagination_class = FacetedPagination
     list_summary: dict | None = None
 
-    def summarize(self, filterset) -> dict:
-        raise NotImplementedError
-
-    def facets(self, filterset, params, path, summary) -> dict[str, list[dict]]:
-        raise NotImplementedError
-
-    def describe(self, filterset, count: int) -> str:
-        return ""
+    @property
+    def filterset_class(self):
+        return self.public_list.filterset_class
 
     def paginate_queryset(self, queryset):
         if self.filterset is not None and self.paginator is not None:
-            self.list_summary = self.summarize(self.filterset)
+            self.list_summary = self.public_list.summarize(filterset=self.filterset)
             self.paginator.known_count = self.list_summary["count"]
         return super().paginate_queryset(queryset)
 
     def list(self, request, *args, **kwargs):
         response = super().list(request, *args, **kwargs)
-        summary = self.list_summary or self.summarize(self.filterset)
-        facets = self.facets(self.filterset, request.query_params, request.path, summary)
+        summary = self.list_summary or self.public_list.summarize(filterset=self.filterset)
+        facets = self.public_list.facets(filterset=self.filterset, params=request.query_params, path=request.path,
+                                         summary=summary)
         for items in facets.values():
             for item in items:
                 # Absolute like next/previous, so a client can follow it as is.
                 item["toggle_url"] = request.build_absolute_uri(item["toggle_url"])
-        response.data["description"] = self.describe(self.filterset, response.data["count"])
+        response.data["description"] = self.public_list.describe(filterset=self.filterset,
+                                                                 count=response.data["count"])
         response.data["facets"] = facets
         return response
 
@@ -157,17 +158,8 @@ class ReadOnlyViewSet(viewsets.ReadOnlyModelViewSet):
 class PracticeViewSet(FacetedListMixin, ReadOnlyViewSet):
     """Published practices; filters as on /practices/ (category, city, province, has_metrics, q, sort)."""
 
+    public_list = lists.PRACTICES
     lookup_field = "number"
-    filterset_class = filters.PracticeFilterSet
-
-    def summarize(self, filterset):
-        return selectors.practice_list_summary(filterset=filterset)
-
-    def facets(self, filterset, params, path, summary):
-        return selectors.practice_facets(filterset=filterset, params=params, path=path, summary=summary)
-
-    def describe(self, filterset, count):
-        return selectors.practice_filter_description(filterset=filterset, count=count)
 
     def get_queryset(self) -> QuerySet[Practice]:
         queryset = selectors.practice_published_list()
@@ -199,7 +191,7 @@ class CategoryViewSet(ReadOnlyViewSet):
 
     def get_queryset(self) -> QuerySet[Category]:
         return Category.objects.annotate(
-            practice_count=Count("practices", filter=Q(practices__status="published"))
+            practice_count=Count("practices", filter=Q(practices__status=Status.PUBLISHED))
         ).order_by("number")
 
     def get_object(self) -> Category:
@@ -236,7 +228,7 @@ class CityViewSet(ReadOnlyViewSet):
     def get_queryset(self) -> QuerySet[City]:
         return City.objects.select_related("province").annotate(
             # One entry per (practice, city): counting entries counts practices.
-            practice_count=Count("entries", filter=Q(entries__practice__status="published"))
+            practice_count=Count("entries", filter=Q(entries__practice__status=Status.PUBLISHED))
         ).order_by("province__adcode", "adcode", "name")
 
 
@@ -245,18 +237,43 @@ class CityViewSet(ReadOnlyViewSet):
     retrieve=extend_schema(summary="一篇案例报道：正文、相关典型做法和指标"),
 )
 class CaseReportViewSet(FacetedListMixin, ReadOnlyViewSet):
-    """Published case reports; filters as on /case-reports/ (province, city, category, q)."""
+    """Published case reports; filters as on /case-reports/ (province, city, category, q).
 
-    filterset_class = filters.CaseReportFilterSet
+    A report is addressed by its natural key, ``<source slug>/<position>``, as its page is
+    (``/api/case-reports/004/4/``). A bare number is the old, id-based address: it redirects
+    permanently to the natural one, and only for a published report.
+    """
 
-    def summarize(self, filterset):
-        return selectors.case_report_list_summary(filterset=filterset)
+    public_list = lists.CASE_REPORTS
+    lookup_url_kwarg = "key"
+    # Wide, so that a malformed key gets the API's JSON 404 rather than the router's HTML one.
+    lookup_value_regex = r"[^/.]+(?:/[^/.]+)?"
 
-    def facets(self, filterset, params, path, summary):
-        return selectors.case_report_facets(filterset=filterset, params=params, path=path, summary=summary)
+    def retrieve(self, request, *args, **kwargs):
+        key = self.lookup_value()
+        if "/" in key:
+            return super().retrieve(request, *args, **kwargs)
+        if not (key.isascii() and key.isdigit() and len(key) < 19):  # 19 digits overflow a bigint
+            raise Http404("没有这篇案例报道")
+        try:
+            report = case_report_by_id(pk=int(key))
+        except CaseReport.DoesNotExist as exc:
+            raise Http404("没有这篇案例报道") from exc
+        location = reverse("api:case-report-detail", kwargs={"key": f"{report.source.slug}/{report.position}"})
+        query = request.META.get("QUERY_STRING", "")
+        return HttpResponsePermanentRedirect(f"{location}?{query}" if query else location)
 
-    def describe(self, filterset, count):
-        return selectors.case_report_filter_description(filterset=filterset, count=count)
+    def get_object(self) -> CaseReport:
+        source_slug, position = self.lookup_value().split("/")
+        # No source has a billion reports; the bound keeps the query inside an integer.
+        if not (position.isascii() and position.isdigit() and len(position) <= 9):
+            raise Http404("没有这篇案例报道")
+        try:
+            report = self.get_queryset().get(source__slug=source_slug, position=int(position))
+        except CaseReport.DoesNotExist as exc:
+            raise Http404("没有这篇案例报道") from exc
+        self.check_object_permissions(self.request, report)
+        return report
 
     def get_queryset(self) -> QuerySet[CaseReport]:
         queryset = CaseReport.objects.published().select_related("province", "source").prefetch_related(
@@ -266,7 +283,7 @@ class CaseReportViewSet(FacetedListMixin, ReadOnlyViewSet):
         if self.action == "retrieve":
             # Only links a visitor may follow: published practices, not rejected by staff.
             links = (
-                RelatedPractice.objects.filter(practice__status="published").exclude(confirmed=False)
+                RelatedPractice.objects.filter(practice__status=Status.PUBLISHED).exclude(confirmed=False)
                 .select_related("practice").order_by("rank")
             )
             queryset = queryset.prefetch_related(
@@ -288,14 +305,8 @@ class CaseReportViewSet(FacetedListMixin, ReadOnlyViewSet):
 class MetricViewSet(FacetedListMixin, ReadOnlyViewSet):
     """Metrics extracted from published practices; filters as on /metrics/."""
 
+    public_list = lists.METRICS
     serializer_class = serializers.MetricSerializer
-    filterset_class = filters.MetricFilterSet
-
-    def summarize(self, filterset):
-        return selectors.metric_list_summary(filterset=filterset)
-
-    def facets(self, filterset, params, path, summary):
-        return {"unit": selectors.metric_unit_facets(filterset=filterset, params=params, path=path, summary=summary)}
 
     def get_queryset(self) -> QuerySet[Metric]:
         return Metric.objects.published().select_related(

@@ -8,7 +8,7 @@ class PracticesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        # Keep the full-text search words current on every save (practices/search/signals.py).
+        # Keep the full-text search words current on every save (practices/search/index.py).
         from . import catalogue_cache, search
 
         search.connect_signals()

@@ -1,10 +1,10 @@
 """Downloads of any filtered list: /practices/export.csv|.xlsx|.json and the same for
 /case-reports/ and /metrics/.
 
-The query string is the list page's own (``practices.filters``): the same
-FilterSet picks the rows, and the admin's import-export Resources
-(``practices.resources``) write the columns, so the admin and the public
-download the same layout. Only published records are exported (the
+The lists and what serves each are ``practices.lists``. The query string is
+the list page's own: the same FilterSet picks the rows, and the admin's
+import-export Resources (``practices.resources``) write the columns, so the
+admin and the public download the same layout. Only published records are exported (the
 FilterSets and ``published_only`` both see to it).
 
 * CSV: UTF-8 with a BOM (Excel on Chinese Windows otherwise guesses GBK),
@@ -23,14 +23,15 @@ import io
 import json
 import re
 import zipfile
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator
 
 import tablib
 from django.http import FileResponse, HttpRequest, HttpResponseBase, JsonResponse, StreamingHttpResponse
 from django.views.decorators.http import require_safe
+from import_export.widgets import ForeignKeyWidget
 
-from . import filters, resources
+from . import resources
+from .lists import PUBLIC_LISTS
 from .models import SEARCH_FIELDS, Practice, PracticeEntry
 
 CONTENT_TYPES = {
@@ -44,26 +45,6 @@ CHUNK_SIZE = 1000
 # zip format cannot store dates before 1980).
 FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 FIXED_CORE_TIME = "1980-01-01T00:00:00Z"
-
-
-@dataclass(frozen=True)
-class ExportKind:
-    """One exportable list: the FilterSet choosing rows and the Resource writing columns."""
-
-    name: str  # file name stem, e.g. "practices"
-    filterset_class: type[filters.PublishedFilterSet]
-    resource_class: type[resources.CatalogueResource]
-    sheet_title: str
-
-
-KINDS = {
-    kind.name: kind
-    for kind in (
-        ExportKind("practices", filters.PracticeFilterSet, resources.PracticeResource, "典型做法"),
-        ExportKind("case-reports", filters.CaseReportFilterSet, resources.CaseReportResource, "案例报道"),
-        ExportKind("metrics", filters.MetricFilterSet, resources.MetricResource, "指标"),
-    )
-}
 
 
 class Table:
@@ -126,18 +107,53 @@ def export_deferred(model) -> tuple[str, ...]:
     return EXPORT_DEFERRED.get(model._meta.label_lower, ())
 
 
+# The two entries columns, rendered from a practice's [(city label, text), …] in source order.
+ENTRY_CELLS: dict[str, Callable[[list[tuple[str, str]]], str]] = {
+    "cities": lambda pairs: resources.LIST_SEPARATOR.join(label for label, _ in pairs),
+    "entries": resources.render_labelled_entries,
+}
+
+
+def practice_columns(resource: resources.PracticeResource) -> list[tuple[str | None, Callable]]:
+    """(value path, render) per export column of ``resource``, in its order, for ``practice_rows``.
+
+    Read from the Resource's own fields: a plain or related field is read
+    with ``values_list(path)`` and rendered by the field's widget (a foreign
+    key as the value its widget writes, e.g. ``category__number``); an
+    entries column has no path and renders the entries (ENTRY_CELLS). Any
+    other computed column is refused: a tuple cannot run its method.
+    """
+    columns: list[tuple[str | None, Callable]] = []
+    for field in resource.get_export_fields():
+        if isinstance(field, resources.EntriesField):
+            columns.append((None, ENTRY_CELLS[field.part]))
+        elif not field.attribute or callable(getattr(resource, f"dehydrate_{resource.get_field_name(field)}", None)):
+            raise TypeError(f"practice_rows cannot build the computed column {field.column_name!r}")
+        elif isinstance(field.widget, ForeignKeyWidget):
+            columns.append((f"{field.attribute}__{field.widget.field}", _plain))
+        else:
+            columns.append((field.attribute, field.widget.render))
+    return columns
+
+
+def _plain(value) -> str:
+    return "" if value is None else str(value)
+
+
 def practice_rows(resource: resources.PracticeResource, ids: list[int]) -> Iterator[list]:
     """PracticeResource's export rows for ``ids``, in that order, from plain tuples.
 
     The same cells as ``resource.export_resource(practice)`` (a test compares
-    them), without building ~10 model instances and 8 widget calls a row:
-    two queries per chunk of CHUNK_SIZE practices, a few µs a row.
+    them), without building ~10 model instances a row: the columns are the
+    Resource's (``practice_columns``), read in two queries per chunk of
+    CHUNK_SIZE practices, a few µs a row.
     """
     homonyms = resource.homonyms()
+    columns = practice_columns(resource)
+    paths = [path for path, _ in columns if path is not None]
     for start in range(0, len(ids), CHUNK_SIZE):
         chunk = ids[start:start + CHUNK_SIZE]
-        heads = {row[0]: row[1:] for row in Practice.objects.filter(pk__in=chunk).values_list(
-            "pk", "number", "name", "category__number", "category__name", "status", "source__filename")}
+        heads = {row[0]: row[1:] for row in Practice.objects.filter(pk__in=chunk).values_list("pk", *paths)}
         entries: dict[int, list[tuple[str, str]]] = {}
         for practice_id, text, city, province in (
             PracticeEntry.objects.filter(practice_id__in=chunk).order_by("practice_id", "position")
@@ -148,13 +164,9 @@ def practice_rows(resource: resources.PracticeResource, ids: list[int]) -> Itera
         for pk in chunk:
             if pk not in heads:  # deleted since the ids were read: left out
                 continue
-            number, name, category, category_name, status, source = heads[pk]
+            values = iter(heads[pk])
             pairs = entries.get(pk, [])
-            yield [
-                str(number), name, str(category), category_name, status,
-                resources.LIST_SEPARATOR.join(label for label, _ in pairs),
-                resources.render_labelled_entries(pairs), source,
-            ]
+            yield [render(pairs) if path is None else render(next(values)) for path, render in columns]
 
 
 # Resources whose export rows have a fast path (same cells, built from tuples).
@@ -162,13 +174,13 @@ FAST_ROWS = {resources.PracticeResource: practice_rows}
 
 
 def table_for(kind: str, params=None) -> tuple[Table | None, list[str]]:
-    """(Table, []) for ``kind`` filtered by ``params`` (a QueryDict), or (None, error messages).
+    """(Table, []) for the public list named ``kind`` filtered by ``params`` (a QueryDict), or (None, error messages).
 
     A bad ``sort`` alone is not an error (the list page ignores it too).
     """
-    spec = KINDS[kind]
-    resource = spec.resource_class(published_only=True)
-    filterset = spec.filterset_class(params, queryset=resource.get_queryset())
+    public_list = PUBLIC_LISTS[kind]
+    resource = public_list.resource_class(published_only=True)
+    filterset = public_list.filterset_class(params, queryset=resource.get_queryset())
     if filterset.form.errors.keys() - {"sort"}:
         return None, filterset.error_messages()
     return Table(resource, filterset.qs), []
@@ -259,7 +271,7 @@ def export(request: HttpRequest, kind: str, fmt: str) -> HttpResponseBase:
                             json_dumps_params={"ensure_ascii": False})
     filename = f"{kind}.{fmt}"
     if fmt == "xlsx":
-        data = xlsx_bytes(table, title=KINDS[kind].sheet_title)
+        data = xlsx_bytes(table, title=PUBLIC_LISTS[kind].sheet_title)
         return FileResponse(io.BytesIO(data), as_attachment=True, filename=filename,
                             content_type=CONTENT_TYPES["xlsx"])
     chunks = csv_chunks(table) if fmt == "csv" else json_chunks(table)

@@ -67,11 +67,15 @@ class CaseReportFeed(CatalogueFeed):
     subtitle = _("各地工商联和政协关于民营经济的案例报道：新发布的文章")
 
     def items(self) -> list[CaseReport]:
-        queryset = CaseReport.objects.published().select_related("province", "source").prefetch_related(
+        # ``source`` is joined for the byline and for each entry's link and id (the natural URL).
+        queryset = CaseReport.objects.published().select_related("province", "source").defer(
+            "source__raw_text", "source__non_article_parts",
+        ).prefetch_related(
             Prefetch("cities", queryset=City.objects.order_by("adcode", "name")),
             Prefetch("categories", queryset=Category.objects.order_by("number")),
         )
-        return list(_newest_first(queryset, "-pk")[:FEED_LIMIT])
+        # Ties broken by natural key, not id: the feed is the same after a restore.
+        return list(_newest_first(queryset, "-source__filename", "-position")[:FEED_LIMIT])
 
     def item_title(self, item: CaseReport) -> str:
         return item.title

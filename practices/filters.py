@@ -26,6 +26,7 @@ from drf_spectacular.utils import extend_schema_field
 
 from . import selectors
 from .models import CaseReport, Metric, Practice
+from .search import case_report_search, practice_search
 
 # Long enough for any sensible query, short enough to bound the search SQL.
 MAX_QUERY_LENGTH = 100
@@ -179,7 +180,7 @@ class PracticeFilterSet(PublishedFilterSet):
         return queryset.with_metrics() if value else queryset.without_metrics()
 
     def filter_q(self, queryset, name, value):
-        return selectors.practice_search(queryset, q=value)
+        return practice_search(queryset, q=value)
 
     def filter_noop(self, queryset, name, value):
         return queryset
@@ -236,7 +237,7 @@ class CaseReportFilterSet(PublishedFilterSet):
         return queryset.filter(pk__in=through.objects.filter(category=value).values("casereport"))
 
     def filter_q(self, queryset, name, value):
-        return selectors.case_report_search(queryset, q=value)
+        return case_report_search(queryset, q=value)
 
     @property
     def sort_key(self) -> str:

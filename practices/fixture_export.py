@@ -13,6 +13,7 @@ import datetime
 from django.core import serializers
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 
 from .models import (
@@ -25,6 +26,7 @@ from .models import (
     Province,
     RelatedPractice,
     SourceDocument,
+    Status,
 )
 
 # Dependency order for loaddata, with the relations each natural key reads.
@@ -65,21 +67,41 @@ def _normalize_json_fields(obj) -> None:
             setattr(obj, field.attname, _sorted_keys(getattr(obj, field.attname)))
 
 
-def catalogue_export_fixture() -> str:
+# What the public may see of each model, for ``published_only``: published
+# practices and case reports, and only what belongs to them.
+PUBLISHED = {
+    Practice: Q(status=Status.PUBLISHED),
+    PracticeEntry: Q(practice__status=Status.PUBLISHED),
+    CaseReport: Q(status=Status.PUBLISHED),
+    RelatedPractice: Q(practice__status=Status.PUBLISHED, case_report__status=Status.PUBLISHED),
+    Metric: Q(entry__practice__status=Status.PUBLISHED) | Q(case_report__status=Status.PUBLISHED),
+}
+
+
+def catalogue_export_fixture(*, published_only: bool = False) -> str:
     """The whole catalogue as a Django JSON fixture string.
 
     Natural keys only (no auto-increment ids), records ordered by business
     keys, JSON objects with sorted keys, two-space indent, Chinese unescaped,
     a final newline: two exports of the same data are byte-identical.
+
+    ``published_only``: what the public may see (the data release). Drafts
+    are left out with their entries, metrics and related-practice links, and
+    metrics name no verifier (a staff account). Without drafts or verifiers
+    the text is the same as the full export's.
     """
     objects = []
     for model, related in FIXTURE_MODELS:
         queryset = model._default_manager.select_related(*related)
+        if published_only and model in PUBLISHED:
+            queryset = queryset.filter(PUBLISHED[model])
         if model is CaseReport:
             queryset = queryset.prefetch_related("cities__province", "categories")
         objects.extend(sorted(queryset, key=_sort_key))
     for obj in objects:
         _normalize_json_fields(obj)
+        if published_only and isinstance(obj, Metric):
+            obj.verified_by = None  # the exported copy only: never saved
     text = serializers.serialize(
         "json", objects, indent=2, ensure_ascii=False, cls=FixtureJSONEncoder,
         use_natural_foreign_keys=True, use_natural_primary_keys=True,

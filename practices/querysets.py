@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from django.db import models
 
+# models/base.py, not the models package: every model module imports this one.
+from .models.base import Status
+
 
 class NaturalKeyManager(models.Manager):
     """A manager whose ``get_by_natural_key`` looks up ``natural_key_fields``."""
@@ -20,12 +23,12 @@ class NaturalKeyManager(models.Manager):
 
 class PublishableQuerySet(models.QuerySet):
     def published(self):
-        """Only records the public may see (status "published")."""
-        return self.filter(status="published")
+        """Only records the public may see (status published)."""
+        return self.filter(status=Status.PUBLISHED)
 
     def drafts(self):
         """Only unpublished records."""
-        return self.filter(status="draft")
+        return self.filter(status=Status.DRAFT)
 
 
 class PracticeQuerySet(PublishableQuerySet):
@@ -112,8 +115,8 @@ class MetricQuerySet(models.QuerySet):
     def published(self):
         """Metrics whose practice or case report is published."""
         return self.filter(
-            models.Q(entry__practice__status="published")
-            | models.Q(case_report__status="published")
+            models.Q(entry__practice__status=Status.PUBLISHED)
+            | models.Q(case_report__status=Status.PUBLISHED)
         )
 
     def verified(self):

@@ -2,8 +2,9 @@
 
 Members (in this order):
 
-* ``catalogue.json``: the Django fixture of ``services.catalogue_export_fixture()``
-  (``manage.py export_catalogue``), published records only (see ``public_fixture``);
+* ``catalogue.json``: the Django fixture of ``manage.py export_catalogue``
+  (``fixture_export.catalogue_export_fixture``), published records only and no
+  staff user names (its ``published_only``);
 * ``practices.csv``, ``practices.xlsx``, ``practices.json``: /practices/export.* unfiltered;
 * ``case-reports.csv``: /case-reports/export.csv unfiltered;
 * ``metrics.csv``: every published metric, of practices and of case reports;
@@ -31,8 +32,9 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone, translation
 from django.views.decorators.http import require_safe
 
-from . import exports, resources
+from . import exports
 from .fixture_export import FIXTURE_MODELS, catalogue_export_fixture
+from .lists import CASE_REPORTS, METRICS, PRACTICES, PUBLIC_LISTS
 from .models import CaseReport, Practice
 
 VERSION_PATTERN = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._-]{0,63}$")
@@ -52,66 +54,18 @@ class Release:
     data: bytes
 
 
-# -- the fixture -------------------------------------------------------------
-def public_fixture(text: str) -> str:
-    """``text`` (a natural-key fixture) without drafts, their dependants or staff user names.
-
-    Draft practices and case reports are dropped with their entries, metrics
-    and related-practice links; ``verified_by`` (a staff user name) is
-    cleared. The output is formatted exactly like Django's JSON serializer, so
-    a catalogue without drafts or verifiers gives ``text`` back unchanged.
-    """
-    objects = json.loads(text)
-    draft_practices = {
-        obj["fields"]["number"] for obj in objects
-        if obj["model"] == "practices.practice" and obj["fields"]["status"] != "published"
-    }
-    draft_reports = {
-        (obj["fields"]["source"][0], obj["fields"]["position"]) for obj in objects
-        if obj["model"] == "practices.casereport" and obj["fields"]["status"] != "published"
-    }
-
-    def is_draft(obj: dict) -> bool:
-        model, fields = obj["model"], obj["fields"]
-        if model in {"practices.practice", "practices.casereport"}:
-            return fields["status"] != "published"
-        if model == "practices.practiceentry":
-            return fields["practice"][0] in draft_practices
-        if model == "practices.relatedpractice":
-            return fields["practice"][0] in draft_practices or tuple(fields["case_report"]) in draft_reports
-        if model == "practices.metric":
-            entry, report = fields.get("entry"), fields.get("case_report")
-            return (entry is not None and entry[0] in draft_practices) or (
-                report is not None and tuple(report) in draft_reports
-            )
-        return False
-
-    kept = []
-    for obj in objects:
-        if is_draft(obj):
-            continue
-        if obj["model"] == "practices.metric" and obj["fields"].get("verified_by") is not None:
-            obj["fields"]["verified_by"] = None
-        kept.append(obj)
-    # Django's layout: "[", then each object at column 0 after ",\n", then "\n]"; the
-    # trailing newlines are whatever catalogue_export_fixture() put there.
-    dumped = [json.dumps(obj, ensure_ascii=False, indent=2, separators=(",", ": ")) for obj in kept]
-    ending = text[len(text.rstrip()):]
-    return "[" + ",".join("\n" + item for item in dumped) + "\n]" + ending
-
-
 # -- building ----------------------------------------------------------------
 def release_members() -> dict[str, bytes]:
     """The data members, name -> bytes, in zip order (no codebook or checksums yet)."""
-    practices, _ = exports.table_for("practices")
-    case_reports, _ = exports.table_for("case-reports")
-    metric_resource = resources.MetricResource(published_only=True)
+    practices, _ = exports.table_for(PRACTICES.name)
+    case_reports, _ = exports.table_for(CASE_REPORTS.name)
+    # Every published metric, of practices and of case reports (the metrics list shows practices' only).
+    metric_resource = METRICS.resource_class(published_only=True)
     metrics = exports.Table(metric_resource, metric_resource.get_queryset())
     return {
-        "catalogue.json": public_fixture(catalogue_export_fixture()).encode("utf-8"),
+        "catalogue.json": catalogue_export_fixture(published_only=True).encode("utf-8"),
         "practices.csv": b"".join(exports.csv_chunks(practices)),
-        "practices.xlsx": exports.xlsx_bytes(practices, title=exports.KINDS["practices"].sheet_title,
-                                             deterministic=True),
+        "practices.xlsx": exports.xlsx_bytes(practices, title=PRACTICES.sheet_title, deterministic=True),
         "practices.json": b"".join(exports.json_chunks(practices)),
         "case-reports.csv": b"".join(exports.csv_chunks(case_reports)),
         "metrics.csv": b"".join(exports.csv_chunks(metrics)),
@@ -236,7 +190,7 @@ def _fixture_models(members: dict[str, bytes]) -> list[dict]:
     for obj in json.loads(members["catalogue.json"]):
         counts[obj["model"]] = counts.get(obj["model"], 0) + 1
     described = []
-    for model, _ordering in FIXTURE_MODELS:
+    for model, _ in FIXTURE_MODELS:
         fields = []
         for field in model._meta.get_fields():
             if field.auto_created or not (field.concrete or field.many_to_many) or field.primary_key:
@@ -266,10 +220,6 @@ def _row_count(name: str, data: bytes) -> int:
 def codebook_build(*, version: str, members: dict[str, bytes]) -> dict:
     """The codebook as plain data: ``{"title", "version", "files": [{"name", "format",
     "description", "records", "columns" | "models"}, …]}``."""
-    kinds = {kind.name: kind for kind in exports.KINDS.values()}
-    kinds_for_release = {"practices": kinds["practices"].resource_class,
-                         "case-reports": kinds["case-reports"].resource_class,
-                         "metrics": kinds["metrics"].resource_class}
     files = [{
         "name": "catalogue.json",
         "format": "Django JSON fixture（自然键，无自增 id），可用 manage.py loaddata 载入空数据库。",
@@ -284,7 +234,7 @@ def codebook_build(*, version: str, members: dict[str, bytes]) -> dict:
         files.append({
             "name": name, "format": FORMATS["." + ext], "description": FILE_NOTES[stem][1],
             "records": _row_count(name, data) if ext != "xlsx" else _row_count(f"{stem}.csv", members[f"{stem}.csv"]),
-            "columns": _column_notes(stem, kinds_for_release[stem]),
+            "columns": _column_notes(stem, PUBLIC_LISTS[stem].resource_class),
         })
     files.append({"name": "codebook.json / codebook.md", "format": "JSON / Markdown",
                   "description": "本说明：每个文件的格式和每一列的含义。", "records": None, "columns": []})

@@ -17,8 +17,8 @@ not change):
   the owner is the practice and ``city`` (a practice metric) or the case
   report it is nested in
 
-One exception remains: a case report's ``url`` is its public page,
-/case-reports/<pk>/ (practices/urls.py), so it carries the id.
+Every ``url`` is a record's public page, addressed by the same keys (a case
+report's is /case-reports/<source slug>/<position>/).
 
 Serializers never query on their own: the viewsets hand them querysets with
 everything they read already joined or prefetched (see ``api.py``), so a page

@@ -1,9 +1,11 @@
-"""Writes and whole-catalogue operations. Keyword-only, typed, ``<entity>_<action>``."""
+"""Writes and whole-catalogue operations. Keyword-only, typed, ``<entity>_<action>``.
+
+Revert and restore (the history) are ``practices.history``.
+"""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -12,15 +14,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 
-from .models import (
-    CaseReport,
-    City,
-    Metric,
-    Practice,
-    PracticeEntry,
-    RelatedPractice,
-    Status,
-)
+from .models import CaseReport, City, Metric, Practice, PracticeEntry, RelatedPractice, Status
 
 # --------------------------------------------------------------------------- staff curation
 #
@@ -76,7 +70,7 @@ def _short(value, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _require(user, *codenames: str) -> None:
+def permissions_require(*, user, codenames: Iterable[str]) -> None:
     """Raise PermissionDenied unless ``user`` has every ``practices.<codename>`` (None: system use)."""
     if user is None:
         return
@@ -85,7 +79,8 @@ def _require(user, *codenames: str) -> None:
         raise PermissionDenied("没有权限：" + "、".join(missing))
 
 
-def _history_user(user):
+def history_user(user):
+    """The user a history record is attributed to: None for system use and anonymous users."""
     return user if getattr(user, "pk", None) else None
 
 
@@ -162,7 +157,7 @@ def curated_record_save(*, instance: models.Model, user, expected_version: int |
     """
     if validate:
         instance.full_clean()
-    instance._history_user = _history_user(user)
+    instance._history_user = history_user(user)
     if reason:
         instance._change_reason = reason
     model = type(instance)
@@ -197,7 +192,7 @@ def practice_entries_set(*, practice: Practice, entries: Sequence[tuple[City, st
         raise ValidationError({"cities": f"这会删除 {names} 的城市做法；删除需要删除权限，你没有。"})
     with transaction.atomic():
         for entry in removed:
-            entry._history_user = _history_user(user)
+            entry._history_user = history_user(user)
             entry._change_reason = "导入时删除"
             entry.delete()
         moving = [existing[pk] for position, pk in enumerate(wanted, start=1)
@@ -216,48 +211,98 @@ def practice_entries_set(*, practice: Practice, entries: Sequence[tuple[City, st
             curated_record_save(instance=entry, user=user, reason="导入")
 
 
+# ---- publication: the one rule for who may publish
+#
+# Publishing or withdrawing (any change of ``status``) needs the model's publish
+# permission, which only the reviewer role has. A record not stored yet counts as
+# a draft: editors create drafts, and a deleted record an editor restores comes
+# back as a draft. The admin (forms, actions, revert, restore) and the imports ask here.
+
+PUBLISH_PERMISSIONS: dict[type[models.Model], str] = {
+    Practice: "publish_practice",
+    CaseReport: "publish_casereport",
+}
+
+
+def user_can_publish(*, user, model: type[models.Model]) -> bool:
+    """Whether ``user`` may publish or withdraw records of ``model`` (None: system use).
+
+    False for a model that has no publication status.
+    """
+    codename = PUBLISH_PERMISSIONS.get(model)
+    return codename is not None and (user is None or user.has_perm(f"practices.{codename}"))
+
+
+def publish_permission_require(*, user, model: type[models.Model]) -> None:
+    """Raise PermissionDenied, naming the records, unless ``user`` may publish ``model``."""
+    if not user_can_publish(user=user, model=model):
+        raise PermissionDenied(f"你没有发布或撤回{model._meta.verbose_name}的权限（需要审核角色）")
+
+
+def record_status_apply(*, instance: models.Model, user) -> bool:
+    """Check and complete the status change of an unsaved edit of ``instance``; True if its status changes.
+
+    The stored status (a record not stored yet: draft) is compared with the
+    instance's. A change needs the publish permission (PermissionDenied) and
+    sets ``published_at``: now, or None for a draft. Other models: False.
+    """
+    model = type(instance)
+    if model not in PUBLISH_PERMISSIONS:
+        return False
+    stored = None
+    if instance.pk is not None and not instance._state.adding:
+        stored = model._default_manager.filter(pk=instance.pk).values_list("status", flat=True).first()
+    if instance.status == (stored or Status.DRAFT):
+        return False
+    publish_permission_require(user=user, model=model)
+    instance.published_at = timezone.now() if instance.status == Status.PUBLISHED else None
+    return True
+
+
+def status_for_user(*, status: str, user, model: type[models.Model]) -> str:
+    """The status a record coming back (a restore) gets: ``status`` if ``user`` may publish, else draft."""
+    return status if user_can_publish(user=user, model=model) else Status.DRAFT
+
+
 def _set_status(*, instance, status: str, user, reason: str) -> bool:
+    publish_permission_require(user=user, model=type(instance))  # refused even when nothing would change
     if instance.status == status:
         return False
     instance.status = status
-    instance.published_at = timezone.now() if status == Status.PUBLISHED else None
+    record_status_apply(instance=instance, user=user)
     curated_record_save(instance=instance, user=user, reason=reason)
     return True
 
 
 def practice_publish(*, practice: Practice, user) -> bool:
     """Publish one practice (reviewers only); False if it already was published."""
-    _require(user, "publish_practice")
     return _set_status(instance=practice, status=Status.PUBLISHED, user=user, reason="发布")
 
 
 def practice_unpublish(*, practice: Practice, user) -> bool:
     """Withdraw one practice to draft (reviewers only): it disappears from pages, API and exports."""
-    _require(user, "publish_practice")
     return _set_status(instance=practice, status=Status.DRAFT, user=user, reason="撤回为草稿")
 
 
 def case_report_publish(*, case_report: CaseReport, user) -> bool:
     """Publish one case report (reviewers only); False if it already was published."""
-    _require(user, "publish_casereport")
     return _set_status(instance=case_report, status=Status.PUBLISHED, user=user, reason="发布")
 
 
 def case_report_unpublish(*, case_report: CaseReport, user) -> bool:
     """Withdraw one case report to draft (reviewers only)."""
-    _require(user, "publish_casereport")
     return _set_status(instance=case_report, status=Status.DRAFT, user=user, reason="撤回为草稿")
 
 
 def metric_verify(*, metrics: Iterable[Metric], user) -> int:
     """Mark metrics as checked against the source: sets verified, verified_by, verified_at. Returns how many changed."""
-    _require(user, "verify_metric")
+    permissions_require(user=user, codenames=("verify_metric",))
     count = 0
     with transaction.atomic():
         for metric in metrics:
             if metric.verified:
                 continue
-            metric.verified, metric.verified_by, metric.verified_at = True, _history_user(user), timezone.now()
+            metric.verified, metric.verified_by, metric.verified_at = True, history_user(user), timezone.now()
             curated_record_save(instance=metric, user=user, reason="核实")
             count += 1
     return count
@@ -265,7 +310,7 @@ def metric_verify(*, metrics: Iterable[Metric], user) -> int:
 
 def metric_unverify(*, metrics: Iterable[Metric], user) -> int:
     """Withdraw verification (reviewers only). Returns how many changed."""
-    _require(user, "verify_metric")
+    permissions_require(user=user, codenames=("verify_metric",))
     count = 0
     with transaction.atomic():
         for metric in metrics:
@@ -287,7 +332,7 @@ def metrics_reextract(*, owners: Iterable[Practice | PracticeEntry | CaseReport]
     from .importer.loading import metrics_sync
     from .importer.upsert import LoadReport
 
-    _require(user, "add_metric", "change_metric")
+    permissions_require(user=user, codenames=("add_metric", "change_metric"))
     report = LoadReport()
     with transaction.atomic():
         for owner in owners:
@@ -306,14 +351,14 @@ def metrics_reextract(*, owners: Iterable[Practice | PracticeEntry | CaseReport]
 
 
 def _related_decide(*, links: Iterable[RelatedPractice], user, confirmed: bool) -> int:
-    _require(user, "change_relatedpractice")
+    permissions_require(user=user, codenames=("change_relatedpractice",))
     count = 0
     with transaction.atomic():
         for link in links:
             if link.confirmed is confirmed:
                 continue
             link.confirmed = confirmed
-            link._history_user = _history_user(user)
+            link._history_user = history_user(user)
             link._change_reason = "确认相关" if confirmed else "否决相关"
             link.full_clean()
             link.save()
@@ -329,107 +374,6 @@ def related_practice_confirm(*, links: Iterable[RelatedPractice], user) -> int:
 def related_practice_reject(*, links: Iterable[RelatedPractice], user) -> int:
     """Reject suggested related practices; kept (as rejected) so the loader does not suggest them again."""
     return _related_decide(links=links, user=user, confirmed=False)
-
-
-# ---- history: revert and restore
-
-_NOT_RESTORED = {"id", "version", "load_fingerprint", "created", "updated"}
-
-
-def _copy_fields(source: models.Model, target: models.Model) -> None:
-    for field in type(target)._meta.concrete_fields:
-        if field.primary_key or field.name in _NOT_RESTORED:
-            continue
-        setattr(target, field.attname, getattr(source, field.attname))
-
-
-def _restore_m2m(record, instance) -> None:
-    for field in getattr(record, "_history_m2m_fields", []):
-        through_rows = getattr(record, field.name).all()
-        target = field.m2m_reverse_field_name()
-        getattr(instance, field.name).set([getattr(row, f"{target}_id") for row in through_rows])
-
-
-def record_revert(*, record, user) -> models.Model:
-    """Revert a record to the state of one of its history records (one click in the admin).
-
-    The revert is itself a new version (nothing is lost: the reverted state
-    stays in the history). A deleted record is restored instead.
-    """
-    model = record.instance_type
-    _require(user, f"change_{model._meta.model_name}")
-    current = model._default_manager.filter(pk=record.id).first()
-    if current is None:
-        return record_restore(model=model, object_id=record.id, user=user)
-    snapshot = record.instance
-    status_codename = {Practice: "publish_practice", CaseReport: "publish_casereport"}.get(model)
-    if status_codename and snapshot.status != current.status and user is not None and not user.has_perm(
-            f"practices.{status_codename}"):
-        raise ValidationError("这个版本的发布状态与现在不同；恢复它会发布或撤回记录，需要审核角色。")
-    with transaction.atomic():
-        _copy_fields(snapshot, current)
-        reason = f"恢复到 {timezone.localtime(record.history_date):%Y-%m-%d %H:%M:%S} 的版本"
-        if hasattr(current, "version"):
-            curated_record_save(instance=current, user=user, reason=reason)
-        else:
-            current.full_clean()
-            current._history_user, current._change_reason = _history_user(user), reason
-            current.save()
-        _restore_m2m(record, current)
-    return current
-
-
-def record_restore(*, model: type[models.Model], object_id, user) -> models.Model:
-    """Bring a deleted record back from its history, with the children deleted along with it."""
-    _require(user, f"add_{model._meta.model_name}")
-    with transaction.atomic():
-        return _restore(model, object_id, user, window=None)
-
-
-def _restore(model, object_id, user, *, window):
-    if model._default_manager.filter(pk=object_id).exists():
-        raise ValidationError(f"{model._meta.verbose_name} {object_id} 没有被删除，无需恢复。")
-    records = model.history.filter(id=object_id).order_by("-history_date", "-history_id")
-    deletion = records.filter(history_type="-").first()
-    last_state = records.exclude(history_type="-").first() or deletion
-    if deletion is None or last_state is None:
-        raise ValidationError(f"找不到 {model._meta.verbose_name} {object_id} 的删除记录。")
-    instance = last_state.instance
-    instance.pk = object_id
-    if hasattr(instance, "version"):
-        instance.version = max(r.version for r in records) + 1
-    instance._history_user = _history_user(user)
-    instance._change_reason = "从删除中恢复"
-    instance._state.adding = True
-    instance.full_clean(validate_unique=True)
-    instance.save(force_insert=True)
-    _restore_m2m(last_state, instance)
-    # Children that the delete cascaded to, deleted in the same moment.
-    moment = deletion.history_date
-    for relation in model._meta.related_objects:
-        child = relation.related_model
-        if relation.on_delete is not models.CASCADE or not hasattr(child, "history") or relation.many_to_many:
-            continue
-        gone = (child.history.filter(history_type="-", **{relation.field.attname: object_id},
-                                     history_date__gte=moment - timedelta(seconds=5),
-                                     history_date__lte=moment + timedelta(seconds=5))
-                .values_list("id", flat=True).distinct())
-        for child_id in gone:
-            if not child._default_manager.filter(pk=child_id).exists():
-                _restore(child, child_id, user, window=moment)
-    return instance
-
-
-def deleted_records(*, model: type[models.Model]) -> list:
-    """Latest deletion record of every deleted object of ``model`` (newest first)."""
-    existing = set(model._default_manager.values_list("pk", flat=True))
-    seen, found = set(), []
-    for record in model.history.filter(history_type="-").order_by("-history_date", "-history_id"):
-        if record.id in existing or record.id in seen:
-            continue
-        seen.add(record.id)
-        found.append(record)
-    return found
 
 
 # ---- staff accounts

@@ -14,6 +14,8 @@ urlpatterns = [
     path("cities/<slug:slug>/", views.city_detail, name="city-detail"),
     path("provinces/<slug:slug>/", views.province_detail, name="province-detail"),
     path("case-reports/", views.case_report_list, name="case-report-list"),
-    path("case-reports/<int:pk>/", views.case_report_detail, name="case-report-detail"),
+    path("case-reports/<slug:source>/<int:position>/", views.case_report_detail, name="case-report-detail"),
+    # The old address by database id (until issue 12), kept so that links to it still work.
+    path("case-reports/<int:pk>/", views.case_report_redirect, name="case-report-redirect"),
     path("about/", views.about, name="about"),
 ]

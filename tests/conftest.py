@@ -6,9 +6,36 @@ freely. Browser tests (transactional) reload what they need themselves.
 """
 from __future__ import annotations
 
+import os
+
 # Django is imported inside fixtures only: the parser tests run without it
 # (pytest -p no:django) to prove the parsers never need it.
 import pytest
+from hypothesis import HealthCheck, settings
+
+# Property tests: "dev" (the default) is a quick local loop; `make test` and CI select "ci"
+# (HYPOTHESIS_PROFILE=ci), which runs over 10,000 parser cases (tests/importer/test_fuzz.py) and
+# over 10,000 query-parameter cases across the two database passes (tests/test_param_fuzz.py).
+_QUIET = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.function_scoped_fixture]
+settings.register_profile("ci", max_examples=2000, deadline=None, suppress_health_check=_QUIET)
+settings.register_profile("dev", max_examples=100, deadline=None, suppress_health_check=_QUIET)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items):
+    """Browser tests run last, after pytest-django's ordering, and the transactional ones last of those.
+
+    They share one live server over the catalogue that ``django_db_setup`` committed (see
+    tests/browser/conftest.py) instead of flushing and reloading it for every test, so nothing
+    may run after a transactional one, whose end flushes every table.
+    """
+    def order(item) -> tuple[bool, bool]:
+        marker = item.get_closest_marker("django_db")
+        transactional = bool(marker and marker.kwargs.get("transaction")) or "transactional_db" in item.fixturenames
+        return "tests/browser/" in str(item.fspath), transactional
+
+    items.sort(key=order)
 
 
 @pytest.fixture(scope="session")
@@ -18,6 +45,37 @@ def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         call_command("createcachetable", verbosity=0)
         call_command("load_catalogue", verbosity=0)
+
+
+@pytest.fixture(scope="session")
+def scratch_templates(tmp_path_factory):
+    """The session's template databases for subprocess tests (tests/scratch.py), built on first use."""
+    from django.db import connection
+
+    from tests.scratch import Templates, postgres_admin_url
+
+    vendor = "postgresql" if connection.vendor == "postgresql" else "sqlite"
+    templates = Templates(vendor=vendor, folder=tmp_path_factory.mktemp("templates"),
+                          admin_url=postgres_admin_url(connection.settings_dict) if vendor == "postgresql" else "")
+    try:
+        yield templates
+    finally:
+        if vendor == "postgresql":
+            templates.drop()
+
+
+@pytest.fixture
+def scratch_catalogue(scratch_templates, tmp_path):
+    """A disposable database of the suite's vendor holding the loaded catalogue and an editor account."""
+    with scratch_templates.copy("catalogue", tmp=tmp_path) as scratch:
+        yield scratch
+
+
+@pytest.fixture
+def scratch_migrated(scratch_templates, tmp_path):
+    """A disposable, migrated, empty database of the suite's vendor (with the cache table)."""
+    with scratch_templates.copy("migrated", tmp=tmp_path) as scratch:
+        yield scratch
 
 
 @pytest.fixture

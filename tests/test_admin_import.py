@@ -115,7 +115,7 @@ def test_confirm_survives_a_new_process_reading_the_database_cache(client, catal
     from django.db import connection
 
     with connection.cursor() as cursor:
-        cursor.execute("SELECT COUNT(*) FROM catalogue_cache WHERE cache_key LIKE %s", [f"%{key}%"])
+        cursor.execute("SELECT COUNT(*) FROM django_cache WHERE cache_key LIKE %s", [f"%{key}%"])
         assert cursor.fetchone()[0] == 1
     caches["default"].close()
     confirm(client, "practice", preview)

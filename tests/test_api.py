@@ -17,6 +17,11 @@ CITY_KEYS = {"name", "slug", "province"}
 CATEGORY_KEYS = {"number", "name", "slug"}
 
 
+def report_api_url(report) -> str:
+    """A case report's API address: its natural key, ``<source slug>/<position>``."""
+    return f"/api/case-reports/{report.source.slug}/{report.position}/"
+
+
 def get_json(client, path, params=None, status=200):
     url = path + ("?" + urlencode(params) if params else "")
     response = client.get(url)
@@ -128,16 +133,16 @@ def test_case_report_list_and_detail(client, catalogue):
     keys = [(report["source"]["filename"], report["position"]) for report in data["results"]]
     assert keys == sorted(set(keys))
     assert keys[0] == (item["source"]["filename"], 1)
-    # The detail route takes the record's id, which the API does not show: look it up by natural key.
+    # The detail route takes the natural key: the source's slug and the position.
     report = CaseReport.objects.get_by_natural_key(*keys[0])
-    detail = get_json(client, f"/api/case-reports/{report.pk}/")
+    detail = get_json(client, report_api_url(report))
     assert detail["body"] and detail["title"] == item["title"] == report.title
     assert (detail["source"], detail["position"]) == (item["source"], item["position"])
     assert {"related_practices", "metrics", "source_spans"} <= set(detail)
     for link in detail["related_practices"]:
         assert set(link) == {"number", "name", "score", "confirmed", "url"}
     with_metrics = CaseReport.objects.published().filter(metrics__isnull=False).distinct().first()
-    metrics = get_json(client, f"/api/case-reports/{with_metrics.pk}/")["metrics"]
+    metrics = get_json(client, report_api_url(with_metrics))["metrics"]
     assert metrics and all("id" not in metric for metric in metrics)
     assert [metric["position"] for metric in metrics] == sorted(with_metrics.metrics.values_list("position", flat=True))
 
@@ -256,7 +261,7 @@ def test_list_queries_are_bounded_whatever_the_page_size(client, catalogue, djan
     ("path", "limit"),
     [
         ("/api/practices/1/", 3),
-        ("/api/case-reports/1/", 5),
+        ("/api/case-reports/004/1/", 5),
         ("/api/metrics/1/", 1),
         ("/api/categories/rongzi-nanti/", 1),
         ("/api/provinces/zhejiang/", 2),
@@ -307,6 +312,9 @@ def test_detail_queries_are_bounded(client, catalogue, django_assert_max_num_que
         ("/api/metrics/?unit=%00", 400, "unit"),
         ("/api/case-reports/?q=%00", 400, "q"),
         ("/api/case-reports/99999999999999999999999/", 404, "detail"),
+        ("/api/case-reports/004/99999999999999999999999/", 404, "detail"),
+        ("/api/case-reports/004/999/", 404, "detail"),
+        ("/api/case-reports/nosuch/1/", 404, "detail"),
         ("/api/case-reports/?province=nowhere", 400, "nowhere"),
         ("/api/case-reports/?category=%27", 400, "category"),
         ("/api/metrics/?practice=abc", 400, "practice"),
@@ -350,15 +358,15 @@ def test_draft_case_reports_and_links_to_draft_practices_are_invisible(client, c
 
     link = RelatedPractice.objects.exclude(confirmed=False).select_related("case_report", "practice").first()
     report, practice = link.case_report, link.practice
-    before = get_json(client, f"/api/case-reports/{report.pk}/")
+    before = get_json(client, report_api_url(report))
     assert practice.number in [item["number"] for item in before["related_practices"]]
 
     Practice.objects.filter(pk=practice.pk).update(status="draft")
-    after = get_json(client, f"/api/case-reports/{report.pk}/")
+    after = get_json(client, report_api_url(report))
     assert practice.number not in [item["number"] for item in after["related_practices"]]
 
     CaseReport.objects.filter(pk=report.pk).update(status="draft")
-    get_json(client, f"/api/case-reports/{report.pk}/", status=404)
+    get_json(client, report_api_url(report), status=404)
     listed = get_json(client, "/api/case-reports/", {"page_size": 100})
     listed_keys = [(item["source"]["filename"], item["position"]) for item in listed["results"]]
     assert report.natural_key() not in listed_keys
@@ -367,8 +375,8 @@ def test_draft_case_reports_and_links_to_draft_practices_are_invisible(client, c
 
 # -- no auto-increment ids in the output ------------------------------------
 # A restore from the natural-key fixture (tests/test_backup_restore.py) renumbers every record, so
-# the output must not depend on ids. Case reports still do: their public page, the ``url`` of
-# the API, is /case-reports/<pk>/ (practices/urls.py), as is the API's detail route.
+# the output must not depend on ids. A case report's ``url`` (its public page) is
+# /case-reports/<source slug>/<position>/; only the API's detail route still takes the id.
 ID_FREE_URLS = [
     "/api/practices/?page_size=100",
     "/api/practices/1/",
@@ -403,12 +411,12 @@ def renumber(model, offset: int) -> None:
 
 
 def api_bodies(client) -> dict[str, bytes]:
-    """ID_FREE_URLS and every published case report's detail (its route needs its current id)."""
+    """ID_FREE_URLS and every published case report's detail (by natural key)."""
     from practices.models import CaseReport
 
     urls = {url: url for url in ID_FREE_URLS}
     for report in CaseReport.objects.published().select_related("source"):
-        urls[f"case report {report.natural_key()}"] = f"/api/case-reports/{report.pk}/"
+        urls[f"case report {report.natural_key()}"] = report_api_url(report)
     bodies = {}
     for name, url in urls.items():
         response = client.get(url)
@@ -417,17 +425,7 @@ def api_bodies(client) -> dict[str, bytes]:
     return bodies
 
 
-@pytest.mark.parametrize(
-    "model_name",
-    [
-        pytest.param(model._meta.object_name, marks=pytest.mark.xfail(
-            strict=True, raises=AssertionError,
-            reason="known defect: a case report's public URL is /case-reports/<pk>/ (practices/urls.py "
-                   "case-report-detail, CaseReport.get_absolute_url), shown as ``url`` by the API",
-        )) if model._meta.object_name == "CaseReport" else model._meta.object_name
-        for model, _ in FIXTURE_MODELS
-    ],
-)
+@pytest.mark.parametrize("model_name", [model._meta.object_name for model, _ in FIXTURE_MODELS])
 def test_api_output_does_not_depend_on_auto_ids(client, catalogue, model_name):
     from django.apps import apps
 
@@ -452,7 +450,7 @@ def test_openapi_schema_documents_every_endpoint(client, catalogue):
     assert schema["openapi"].startswith("3.")
     for path in ("/api/practices/", "/api/practices/{number}/", "/api/categories/", "/api/categories/{key}/",
                  "/api/provinces/", "/api/provinces/{slug}/", "/api/cities/", "/api/cities/{slug}/",
-                 "/api/case-reports/", "/api/case-reports/{id}/", "/api/metrics/", "/api/metrics/{id}/"):
+                 "/api/case-reports/", "/api/case-reports/{key}/", "/api/metrics/", "/api/metrics/{id}/"):
         assert path in schema["paths"], path
     parameters = {p["name"] for p in schema["paths"]["/api/practices/"]["get"]["parameters"]}
     assert {"category", "city", "province", "has_metrics", "q", "sort", "page", "page_size"} <= parameters
@@ -476,3 +474,17 @@ def test_browsable_api_renders(client, catalogue):
 def test_api_is_read_only(client, catalogue):
     assert client.post("/api/practices/", {"number": 99, "name": "x"}).status_code == 405
     assert client.delete("/api/practices/1/").status_code == 405
+
+
+def test_old_id_addresses_of_case_reports_redirect_permanently_to_the_natural_key(client, catalogue):
+    from practices.models import CaseReport
+
+    report = CaseReport.objects.published().select_related("source").order_by("-pk").first()
+    response = client.get(f"/api/case-reports/{report.pk}/?format=json")
+    assert response.status_code == 301
+    assert response["Location"] == report_api_url(report) + "?format=json"
+    assert get_json(client, response["Location"])["title"] == report.title
+    CaseReport.objects.filter(pk=report.pk).update(status="draft")
+    # A draft's old address gives nothing away, not even where it would be.
+    assert client.get(f"/api/case-reports/{report.pk}/").status_code == 404
+    assert client.get(f"/api/case-reports/{10**9}/").status_code == 404

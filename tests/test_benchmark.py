@@ -10,7 +10,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 from bench import measure, report
-from practices.management.commands.benchmark import PAGE_NAMES
+from bench.management.commands.benchmark import PAGE_NAMES
 
 SUMMARY_KEYS = {"n", "p50_ms", "p95_ms", "mean_ms", "min_ms", "max_ms"}
 

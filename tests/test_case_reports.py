@@ -1,12 +1,15 @@
 """Case reports as loaded: one record per article, located, linked, simplified."""
 from __future__ import annotations
 
+import hashlib
+import importlib
 import re
 
 import pytest
 
 from practices.importer.normalize import has_traditional
 from practices.models import CaseReport, SourceDocument
+from practices.models.sources import source_slug
 
 pytestmark = pytest.mark.django_db
 
@@ -109,3 +112,121 @@ def test_staff_decisions_on_suggestions_survive_a_reload(catalogue):
 def test_case_report_metrics_are_extracted(catalogue):
     report = CaseReport.objects.get(title__startswith="山西护航")
     assert report.metrics.filter(raw="73个").exists()
+
+
+# -- public URL by natural key (issue 12) ------------------------------------------
+REPORT_SOURCES = {"000_8012fb836a8dc870.txt": "000", "001_89178abc7061ee5b.txt": "001",
+                  "002_8e4d4544b0229087.txt": "002", "004_5920e912d40b6210.txt": "004"}
+
+
+def test_each_source_is_slugged_by_its_number(catalogue):
+    slugs = dict(SourceDocument.objects.values_list("filename", "slug"))
+    assert slugs == {**REPORT_SOURCES, "003_0afe494a00c202ac.txt": "003"}
+
+
+@pytest.mark.parametrize(
+    ("filename", "slug"),
+    [
+        ("003_0afe494a00c202ac.txt", "003"),
+        ("12_report.txt", "12"),
+        ("synthetic-seed-7.txt", "synthetic-seed-7"),
+        ("test_3.txt", "test_3"),
+        ("安徽报告.txt", "an-hui-bao-gao"),
+        ("Report 2024.TXT", "report-2024"),
+        ("——.txt", "source-" + hashlib.sha256("——.txt".encode()).hexdigest()[:12]),
+    ],
+)
+def test_source_slug_is_a_pure_function_of_the_file_name(filename, slug):
+    assert source_slug(filename) == slug
+    assert re.fullmatch(r"[-a-z0-9_]+", slug)
+
+
+def test_the_migration_derives_slugs_with_the_same_rule(settings):
+    """0005 fills the rows that existed before it with a frozen copy of source_slug: the two must agree."""
+    migration = importlib.import_module("practices.migrations.0005_sourcedocument_slug")
+    names = [path.name for path in settings.SOURCES_DIR.glob("*.txt")]
+    assert len(names) == 5
+    for name in [*names, "synthetic-seed-7.txt", "安徽报告.txt", "——.txt"]:
+        assert migration.frozen_source_slug(name) == source_slug(name), name
+
+
+def test_every_published_report_has_a_natural_url_that_renders(client, catalogue):
+    reports = CaseReport.objects.published().select_related("source")
+    assert reports.count() == 14
+    for report in reports:
+        url = report.get_absolute_url()
+        assert url == f"/case-reports/{REPORT_SOURCES[report.source.filename]}/{report.position}/"
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert report.title in response.content.decode()
+
+
+def test_the_old_id_url_moves_permanently_to_the_natural_url(client, catalogue):
+    report = CaseReport.objects.get_by_natural_key("004_5920e912d40b6210.txt", 4)
+    response = client.get(f"/case-reports/{report.pk}/")
+    assert response.status_code == 301
+    assert response["Location"] == "/case-reports/004/4/"
+    assert client.get(response["Location"]).status_code == 200
+
+
+def test_a_padded_position_moves_permanently_to_the_canonical_url(client, catalogue):
+    response = client.get("/case-reports/004/04/")
+    assert response.status_code == 301
+    assert response["Location"] == "/case-reports/004/4/"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/case-reports/999999/",                     # unknown id
+        "/case-reports/99999999999999999999999/",    # an id no database column holds
+        "/case-reports/000/5/",                      # unknown position (000 has 4 articles)
+        "/case-reports/000/0/",
+        "/case-reports/000/99999999999999999999/",
+        "/case-reports/003/1/",                      # the practice list has no articles
+        "/case-reports/nowhere/1/",                  # unknown source
+        "/case-reports/000_8012fb836a8dc870/1/",     # the file name is not the slug
+    ],
+)
+def test_unknown_case_report_urls_are_not_found(client, catalogue, url):
+    assert client.get(url).status_code == 404
+
+
+def test_a_draft_report_is_not_found_at_either_url(client, catalogue):
+    report = CaseReport.objects.get_by_natural_key("000_8012fb836a8dc870.txt", 2)
+    natural, by_id = report.get_absolute_url(), f"/case-reports/{report.pk}/"
+    assert client.get(natural).status_code == 200
+    report.status = "draft"
+    report.save()
+    assert client.get(natural).status_code == 404
+    assert client.get(by_id).status_code == 404  # a redirect would tell where the draft is
+
+
+def test_urls_are_the_same_after_a_reload_with_new_ids(catalogue):
+    from django.core.management import call_command
+
+    before = {report.natural_key(): (report.pk, report.get_absolute_url())
+              for report in CaseReport.objects.select_related("source")}
+    for number, filename in enumerate(REPORT_SOURCES):  # stale slugs: reloading rewrites them
+        SourceDocument.objects.filter(filename=filename).update(slug=f"stale-{number}")
+    CaseReport.objects.all().delete()
+    call_command("load_catalogue", verbosity=0)
+    after = {report.natural_key(): (report.pk, report.get_absolute_url())
+             for report in CaseReport.objects.select_related("source")}
+    assert after.keys() == before.keys()
+    for key, (pk, url) in after.items():
+        assert pk != before[key][0] and url == before[key][1], key
+
+
+@pytest.mark.slow  # subprocesses: migrating a copy of a loaded database back and forth
+def test_migrating_an_existing_database_gives_the_loader_slugs(scratch_catalogue):
+    """A database loaded before the slug existed gets, from migration 0005, what the loader writes now."""
+    from tests.scratch import manage
+
+    read = ("from practices.models import SourceDocument;"
+            "print(sorted(SourceDocument.objects.values_list('filename', 'slug')))")
+    loaded = manage(scratch_catalogue.url, "shell", "-c", read)
+    assert "('003_0afe494a00c202ac.txt', '003')" in loaded
+    manage(scratch_catalogue.url, "migrate", "practices", "0004", "-v0")
+    manage(scratch_catalogue.url, "migrate", "-v0")
+    assert manage(scratch_catalogue.url, "shell", "-c", read) == loaded

@@ -274,3 +274,37 @@ def test_fast_practice_rows_are_the_resource_rows(catalogue, homonyms):
     assert fast == slow
     if homonyms is not None:
         assert any("青岛市（山东省）" in cell for row in fast for cell in row)
+
+
+def test_fast_practice_rows_follow_the_resource_columns(catalogue):
+    """The fast path reads its columns from PracticeResource: a column fewer there is one fewer here,
+    and a computed column it cannot build is refused rather than left out."""
+    from import_export import fields
+
+    from practices import exports
+    from practices.models import Practice
+    from practices.resources import PracticeResource, TextWidget
+
+    class WithoutSource(PracticeResource):
+        class Meta(PracticeResource.Meta):
+            fields = tuple(name for name in PracticeResource.Meta.fields if name != "source")
+            export_order = fields
+
+    resource = WithoutSource(published_only=True)
+    ids = list(Practice.objects.published().order_by("number").values_list("pk", flat=True))[:3]
+    fast = list(exports.practice_rows(resource, ids))
+    assert resource.get_export_headers() == [h for h in PracticeResource().get_export_headers() if h != "source"]
+    assert fast == [resource.export_resource(Practice.objects.with_cities().get(pk=pk)) for pk in ids]
+
+    class WithComputed(PracticeResource):
+        shout = fields.Field(column_name="shout", widget=TextWidget(), readonly=True)
+
+        class Meta(PracticeResource.Meta):
+            fields = (*PracticeResource.Meta.fields, "shout")
+            export_order = fields
+
+        def dehydrate_shout(self, practice):
+            return practice.name.upper()
+
+    with pytest.raises(TypeError, match="shout"):
+        exports.practice_columns(WithComputed(published_only=True))

@@ -51,21 +51,13 @@ import openpyxl
 import pytest
 from django.conf import settings
 
-from tests.test_fault_storage import (
-    VENDOR,
-    Scratch,
-    build_catalogue,
-    manage,
-    postgres_admin_url,
-    postgres_execute,
-    snapshot,
-)
+from tests.scratch import EDITOR, Scratch, manage
+from tests.test_fault_storage import postgres_admin_url, postgres_execute, snapshot
 
 pytestmark = pytest.mark.slow
 ROOT = Path(settings.BASE_DIR)
 ADMIN = "/" + settings.ADMIN_URL
 PASSWORD = "correct-horse-battery-staple"
-EDITOR = "fault-editor"
 XLSX_FORMAT = "1"  # practices.resources.FORMATS = (CSV, XLSX, JSON)
 #: When to kill, as fractions of how long the same import, run to the end on a copy, kept its transaction open.
 KILL_FRACTIONS = (0.05, 0.25, 0.5)
@@ -80,36 +72,10 @@ METRIC_ROWS = 160  # metrics in the metric spreadsheet
 # --------------------------------------------------------------------------- databases
 
 
-@pytest.fixture(scope="module")
-def template(tmp_path_factory):
-    if VENDOR != "postgresql":
-        db = tmp_path_factory.mktemp("import") / "template.sqlite3"
-        build_catalogue(f"sqlite:///{db}")
-        yield Scratch(url=f"sqlite:///{db}", vendor="sqlite", path=db)
-        return
-    name = f"catalogue_import_tpl_{uuid.uuid4().hex[:8]}"
-    postgres_execute(f'CREATE DATABASE "{name}"')
-    try:
-        url = postgres_admin_url().rsplit("/", 1)[0] + f"/{name}"
-        build_catalogue(url)
-        yield Scratch(url=url, vendor="postgresql", name=name)
-    finally:
-        postgres_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 @pytest.fixture
-def scratch(template: Scratch, tmp_path: Path):
-    if template.vendor == "sqlite":
-        db = tmp_path / "catalogue.sqlite3"
-        db.write_bytes(template.path.read_bytes())
-        yield Scratch(url=f"sqlite:///{db}", vendor="sqlite", path=db, tmp=tmp_path)
-        return
-    name = f"catalogue_import_{uuid.uuid4().hex[:8]}"
-    postgres_execute(f'CREATE DATABASE "{name}" TEMPLATE "{template.name}"')
-    try:
-        yield Scratch(url=template.url.rsplit("/", 1)[0] + f"/{name}", vendor="postgresql", name=name, tmp=tmp_path)
-    finally:
-        postgres_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+def scratch(scratch_catalogue: Scratch) -> Scratch:
+    """A fresh copy of the session's loaded catalogue (with an editor) for one test."""
+    return scratch_catalogue
 
 
 RESERVED_BYTE = 0x40000001  # SQLite's RESERVED lock: a POSIX write lock on PENDING_BYTE + 1 (os_unix.c)
@@ -462,7 +428,7 @@ def test_an_admin_import_killed_while_writing_leaves_the_database_exactly_as_bef
         plan.append((SPILL_FRACTION, True))
     for fraction, small_cache in plan:
         delay = fraction * import_write_s
-        for _attempt in range(3):
+        for _ in range(3):
             with clone(scratch) as copy:
                 kill = kill_during_import(copy, browser, model, confirm, delay, small_cache, before)
             if kill is not None:

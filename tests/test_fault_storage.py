@@ -2,7 +2,7 @@
 
 Each scenario really produces the condition against a scratch copy of the
 loaded catalogue (a SQLite file, or a PostgreSQL database made from a
-template when the suite runs on PostgreSQL):
+template when the suite runs on PostgreSQL; see tests/scratch.py):
 
 * SQLite read-only: the file opened with the URI ``mode=ro`` (SQLite enforces
   it even for root, unlike a chmod);
@@ -27,20 +27,14 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
-import shutil
 import socket
 import sqlite3
-import subprocess
-import sys
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import dj_database_url
 import pytest
 from django.conf import settings
 from django.db import IntegrityError, connection, connections
@@ -49,10 +43,12 @@ from django.http import HttpResponse
 from django.test import Client
 from django.urls import path, reverse
 
+from tests import scratch as scratch_db
+from tests.scratch import EDITOR, Scratch, database_settings
+
 pytestmark = pytest.mark.slow
 ROOT = Path(settings.BASE_DIR)
 VENDOR = connection.vendor  # the suite's database (no query)
-EDITOR = "fault-editor"
 PRACTICE = 15
 PUBLIC_PAGES = ["/", "/practices/", f"/practices/{PRACTICE}/", "/practices/?q=%E8%9E%8D%E8%B5%84", "/metrics/",
                 "/case-reports/", "/about/", "/cities/qingdao/"]
@@ -93,104 +89,18 @@ urlpatterns = _probe_urls()
 # --------------------------------------------------------------------------- scratch databases
 
 
-def manage(url: str, *args: str) -> str:
-    env = {**os.environ, "DATABASE_URL": url, "DJANGO_SECRET_KEY": "fault-test", "DJANGO_DEBUG": "0"}
-    proc = subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=600)
-    assert proc.returncode == 0, proc.stderr
-    return proc.stdout
-
-
-CREATE_EDITOR = (
-    "from django.contrib.auth.models import Group, User;"
-    f"u = User.objects.create_user({EDITOR!r}, password='correct-horse-battery-staple', is_staff=True);"
-    "u.groups.add(Group.objects.get(name='编辑'))"
-)
-
-
-def build_catalogue(url: str) -> None:
-    """Migrate, create the cache table, load the catalogue and add an editor (编辑), in subprocesses."""
-    manage(url, "migrate", "--noinput", "-v0")
-    manage(url, "createcachetable")
-    manage(url, "load_catalogue", "-v0")
-    manage(url, "shell", "-c", CREATE_EDITOR)
-
-
 def postgres_admin_url() -> str:
-    params = connection.settings_dict
-    return f"postgres://{params['USER'] or 'postgres'}@{params['HOST'] or '127.0.0.1'}:{params['PORT'] or 5432}/postgres"
+    return scratch_db.postgres_admin_url(connection.settings_dict)
 
 
 def postgres_execute(sql: str) -> None:
-    import psycopg
-
-    with psycopg.connect(postgres_admin_url(), autocommit=True) as conn:
-        conn.execute(sql)
-
-
-def database_settings(url: str, **options) -> dict:
-    """A DATABASES entry built the way catalogue/settings.py builds it, plus ``options``."""
-    entry = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
-    if entry["ENGINE"] == "django.db.backends.sqlite3":
-        entry.setdefault("OPTIONS", {})["timeout"] = 20
-    entry.setdefault("OPTIONS", {}).update(options)
-    return entry
-
-
-@dataclass
-class Scratch:
-    url: str
-    vendor: str
-    path: Path | None = None  # SQLite file
-    name: str = ""  # PostgreSQL database
-    tmp: Path | None = None
-
-    def settings(self, **options) -> dict:
-        return database_settings(self.url, **options)
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory) -> Iterator[Scratch]:
-    """The loaded catalogue with an editor, built once per module."""
-    if VENDOR != "postgresql":
-        db = tmp_path_factory.mktemp("storage") / "template.sqlite3"
-        build_catalogue(f"sqlite:///{db}")
-        # Compact, so that no free page is left for the full-disk case to use up. VACUUM checks the
-        # constraints again, some with Django's REGEXP: register Django's SQL functions first.
-        from django.db.backends.sqlite3._functions import register
-
-        conn = sqlite3.connect(db, isolation_level=None)
-        try:
-            register(conn)
-            conn.execute("VACUUM")
-        finally:
-            conn.close()
-        yield Scratch(url=f"sqlite:///{db}", vendor="sqlite", path=db)
-        return
-    name = f"catalogue_fault_tpl_{uuid.uuid4().hex[:8]}"
-    postgres_execute(f'CREATE DATABASE "{name}"')
-    try:
-        url = postgres_admin_url().rsplit("/", 1)[0] + f"/{name}"
-        build_catalogue(url)
-        yield Scratch(url=url, vendor="postgresql", name=name)
-    finally:
-        postgres_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    scratch_db.postgres_execute(postgres_admin_url(), sql)
 
 
 @pytest.fixture
-def scratch(template: Scratch, tmp_path: Path) -> Iterator[Scratch]:
-    """A fresh copy of the template for one test."""
-    if template.vendor == "sqlite":
-        db = tmp_path / "catalogue.sqlite3"
-        shutil.copyfile(template.path, db)
-        yield Scratch(url=f"sqlite:///{db}", vendor="sqlite", path=db, tmp=tmp_path)
-        return
-    name = f"catalogue_fault_{uuid.uuid4().hex[:8]}"
-    postgres_execute(f'CREATE DATABASE "{name}" TEMPLATE "{template.name}"')
-    try:
-        yield Scratch(url=template.url.rsplit("/", 1)[0] + f"/{name}", vendor="postgresql", name=name, tmp=tmp_path)
-    finally:
-        postgres_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+def scratch(scratch_catalogue: Scratch) -> Scratch:
+    """A fresh copy of the session's loaded catalogue (with an editor, compacted) for one test."""
+    return scratch_catalogue
 
 
 @pytest.fixture

@@ -1,7 +1,8 @@
 """Fault tests: a load killed halfway leaves the database exactly as before.
 
-The load runs in a real subprocess against its own database (a SQLite file,
-or a scratch PostgreSQL database when the suite runs on PostgreSQL) and is
+The load runs in a real subprocess against its own database (a copy of the
+session's loaded catalogue: a SQLite file, or a PostgreSQL database when the
+suite runs on PostgreSQL; see tests/scratch.py) and is
 killed with SIGKILL at several moments. Whatever the moment, the database
 holds either the state before the load or the state after it, never a mix.
 """
@@ -12,35 +13,13 @@ import signal
 import subprocess
 import sys
 import time
-import uuid
 from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.db import connection
 
 pytestmark = pytest.mark.slow
 ROOT = Path(settings.BASE_DIR)
-
-
-@pytest.fixture
-def scratch_database(tmp_path: Path):
-    """A DATABASE_URL of an empty database of the same vendor as the suite's."""
-    if connection.vendor != "postgresql":
-        yield f"sqlite:///{tmp_path / 'fault.sqlite3'}"
-        return
-    import psycopg
-
-    name = f"catalogue_fault_{uuid.uuid4().hex[:8]}"
-    params = connection.settings_dict
-    admin = f"postgres://{params['USER']}@{params['HOST'] or '127.0.0.1'}:{params['PORT'] or 5432}/postgres"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield admin.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def manage(url: str, *args: str, **kwargs) -> subprocess.Popen:
@@ -66,10 +45,8 @@ def snapshot(url: str) -> str:
     return run(url, "shell", "-c", SNAPSHOT).strip().splitlines()[-1]
 
 
-def test_a_load_killed_at_any_moment_leaves_the_database_as_before_or_as_after(scratch_database):
-    url = scratch_database
-    run(url, "migrate", "--noinput", "-v0")
-    run(url, "load_catalogue", "-v0")
+def test_a_load_killed_at_any_moment_leaves_the_database_as_before_or_as_after(scratch_catalogue):
+    url = scratch_catalogue.url  # migrated and loaded (tests/scratch.py)
     after = snapshot(url)
     # Take away part of the catalogue so that the next load has work to do.
     run(url, "shell", "-c", "from practices.models import Practice, CaseReport;"

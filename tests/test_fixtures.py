@@ -131,3 +131,36 @@ def test_json_fields_are_exported_with_sorted_keys_whatever_the_database(catalog
                   if dict(record)["model"] == "practices.sourcedocument"
                   and dict(dict(record)["fields"])["filename"] == document.filename)
     assert fields["non_article_parts"] == [[("aaa", [[("k1", 2), ("k2", 1)]]), ("b", [("x", 2), ("yy", 1)]), ("zz", 1)]]
+
+
+def test_published_only_leaves_out_drafts_their_dependants_and_verifiers(catalogue, user_factory):
+    """The data release's fixture: what the public may see, and nothing else changed."""
+    from django.utils import timezone
+
+    from practices.models import CaseReport, Metric, Practice, Status
+
+    assert catalogue_export_fixture(published_only=True) == catalogue_export_fixture()  # all published
+    Practice.objects.filter(number=5).update(status=Status.DRAFT)
+    report = CaseReport.objects.filter(metrics__isnull=False).order_by("pk").first()
+    CaseReport.objects.filter(pk=report.pk).update(status=Status.DRAFT)
+    Metric.objects.filter(pk=Metric.objects.filter(entry__practice__number=6).first().pk).update(
+        verified=True, verified_at=timezone.now(), verified_by=user_factory(username="reviewer-x"))
+
+    full = json.loads(catalogue_export_fixture())
+    public = json.loads(catalogue_export_fixture(published_only=True))
+    drafts_part = [obj for obj in full if obj not in public]
+    dropped_models = {obj["model"] for obj in drafts_part}
+    assert {"practices.practice", "practices.practiceentry", "practices.casereport", "practices.metric",
+            "practices.relatedpractice"} <= dropped_models
+    numbers = {obj["fields"]["number"] for obj in public if obj["model"] == "practices.practice"}
+    assert 5 not in numbers and len(numbers) == 71
+    key = [report.source.filename, report.position]
+    for obj in public:
+        fields = obj["fields"]
+        if obj["model"] in {"practices.practiceentry", "practices.relatedpractice"}:
+            assert fields["practice"][0] != 5
+        if obj["model"] in {"practices.metric", "practices.relatedpractice"}:
+            assert fields.get("case_report") != key
+        if obj["model"] == "practices.metric":
+            assert fields["verified_by"] is None and (fields["entry"] is None or fields["entry"][0] != 5)
+    assert any(obj["model"] == "practices.metric" and obj["fields"]["verified_by"] == ["reviewer-x"] for obj in full)

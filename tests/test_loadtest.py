@@ -1,4 +1,4 @@
-"""The load test (bench/loadtest.py, bench/wrk/mix.lua, manage.py loadtest): its analysis, and one real run.
+"""The load test (bench/loadtest/, bench/wrk/mix.lua, manage.py loadtest): its analysis, and one real run.
 
 The real run starts gunicorn with the production settings on the real catalogue (72 practices, a
 SQLite file built like the benchmark builds its databases) and drives it with wrk for 3 s. It
@@ -122,15 +122,13 @@ def _manage(args: list[str], env: dict, timeout: int) -> subprocess.CompletedPro
 
 @pytest.mark.slow
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="builds its own SQLite database; once per suite is enough")
-def test_real_load_test_on_the_real_catalogue(tmp_path):
+def test_real_load_test_on_the_real_catalogue(tmp_path, scratch_catalogue):
     if shutil.which("wrk") is None:
         pytest.fail("wrk is not installed: the load test cannot run. `make test` installs it "
                     "(bash .ci/loadtest-deps, i.e. apt-get install wrk).")
-    database = tmp_path / "catalogue.sqlite3"
-    env = dict(os.environ) | {"DATABASE_URL": f"sqlite:///{database}", "DJANGO_SETTINGS_MODULE": "catalogue.settings",
+    database = scratch_catalogue.path  # migrated and loaded once per session (tests/scratch.py)
+    env = dict(os.environ) | {"DATABASE_URL": f"sqlite:///{database}", "DJANGO_SETTINGS_MODULE": "bench.settings",
                               "DJANGO_DEBUG": "0", "DJANGO_SECRET_KEY": "test-only-not-a-secret"}
-    for args in (["migrate", "--noinput", "-v0"], ["createcachetable", "-v0"], ["load_catalogue", "-v0"]):
-        _manage(args, env, timeout=600)
     output = tmp_path / "out"
     completed = _manage(["loadtest", "--database-url", f"sqlite:///{database}", "--connections", "4",
                          "--duration", "3", "--warmup", "1", "--timeout", "10", "--output-dir", str(output)],

@@ -197,7 +197,7 @@ def test_a_new_practice_is_found_and_a_deleted_one_is_gone(catalogue, entry_fact
     assert found("量子通信") == [entry.practice.number]
     entry.practice.delete()
     assert found("量子通信") == []
-    if search._backend(connection.alias) == "fts5":
+    if search.search_backend(connection.alias) == "fts5":
         with connection.cursor() as cursor:
             cursor.execute("SELECT count(*) FROM practices_practice_fts WHERE rowid = %s", [entry.practice_id])
             assert cursor.fetchone()[0] == 0
@@ -285,8 +285,8 @@ def test_the_query_plan_uses_the_index(catalogue, model):
 def test_the_fallback_without_an_index_gives_the_same_results(catalogue, monkeypatch):
     indexed = {q: (set(found(q)), {p.number for p in search.practice_search(Practice.objects.published(), q=q)
                                     if p.search_rank >= 1}) for q, *_ in EXPECTED}
-    # Patched where the queries look it up (practices/search/querying.py).
-    monkeypatch.setattr(search.querying, "_backend", lambda alias: "fallback")
+    # Patched where the queries look it up (practices/search/query.py).
+    monkeypatch.setattr(search.query, "search_backend", lambda alias: "fallback")
     for q, (numbers, in_name) in indexed.items():
         rows = list(search.practice_search(Practice.objects.published(), q=q))
         assert {p.number for p in rows} == numbers

@@ -10,6 +10,7 @@ from django.utils import translation
 from practices import selectors
 from practices.filters import CaseReportFilterSet, PracticeFilterSet
 from practices.models import CaseReport, Practice, RelatedPractice
+from practices.search import case_report_search, practice_search, query_terms
 
 pytestmark = pytest.mark.django_db
 
@@ -25,15 +26,15 @@ pytestmark = pytest.mark.django_db
     ("融资" * 40, ["融资"]),
 ])
 def test_search_terms(q, terms):
-    assert selectors.search_terms(q) == terms
+    assert query_terms(q) == terms
 
 
 def test_search_terms_are_capped():
-    assert len(selectors.search_terms("融资 担保 转贷 续贷 企业 政府 服务 平台 金融 科技 创新")) == 8
+    assert len(query_terms("融资 担保 转贷 续贷 企业 政府 服务 平台 金融 科技 创新")) == 8
 
 
 def search(q: str) -> list[Practice]:
-    return list(selectors.practice_search(Practice.objects.published(), q=q).order_by("-search_rank", "number"))
+    return list(practice_search(Practice.objects.published(), q=q).order_by("-search_rank", "number"))
 
 
 def test_search_finds_two_character_words_in_names_and_paragraphs(catalogue):
@@ -69,13 +70,13 @@ def test_search_without_usable_terms_or_hits_is_empty(catalogue, q):
 
 
 def test_search_is_chainable_and_counts_without_duplicates(catalogue):
-    queryset = selectors.practice_search(Practice.objects.published().in_category(2), q="融资")
+    queryset = practice_search(Practice.objects.published().in_category(2), q="融资")
     assert queryset.count() == len(set(queryset.values_list("pk", flat=True))) > 0
     assert all(p.category.number == 2 for p in queryset)
 
 
 def test_case_report_search(catalogue):
-    found = list(selectors.case_report_search(CaseReport.objects.published(), q="商会").order_by("-search_rank"))
+    found = list(case_report_search(CaseReport.objects.published(), q="商会").order_by("-search_rank"))
     assert found and all("商会" in r.title + r.subtitle + r.body for r in found)
     assert "商会" in found[0].title
 

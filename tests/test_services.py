@@ -1,4 +1,4 @@
-"""practices.services (staff writes) and the create_staff_user command."""
+"""practices.services (staff writes), practices.history (revert, restore) and the create_staff_user command."""
 from __future__ import annotations
 
 import pytest
@@ -6,7 +6,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import CommandError, call_command
 
-from practices import services
+from practices import history, services
 from practices.models import CaseReport, City, Metric, Practice, PracticeEntry, RelatedPractice, Status
 
 EDITOR, REVIEWER = "编辑", "审核"
@@ -79,6 +79,32 @@ def test_unpublish_needs_the_reviewer_role(catalogue, editor, reviewer, function
     obj.refresh_from_db()
     assert obj.status == Status.DRAFT and obj.published_at is None
     assert function(**{kwargs_name: obj, "user": reviewer}) is False  # already a draft: nothing to do
+
+
+def test_only_reviewers_and_the_system_may_publish(db, editor, reviewer):
+    for model in (Practice, CaseReport):
+        assert not services.user_can_publish(user=editor, model=model)
+        assert services.user_can_publish(user=reviewer, model=model)
+        assert services.user_can_publish(user=None, model=model)  # the loader, management commands
+    assert not services.user_can_publish(user=reviewer, model=City)  # nothing to publish
+
+
+def test_record_status_apply_is_the_one_publication_rule(catalogue, editor, reviewer):
+    """A new record counts as a draft; any status change needs the reviewer role and stamps published_at."""
+    practice = Practice.objects.get(number=12)
+    assert services.record_status_apply(instance=practice, user=editor) is False  # unchanged: anyone
+    practice.status = Status.DRAFT
+    with pytest.raises(PermissionDenied, match="你没有发布或撤回典型做法的权限"):
+        services.record_status_apply(instance=practice, user=editor)
+    assert services.record_status_apply(instance=practice, user=reviewer) is True
+    assert practice.published_at is None
+    new = Practice(number=99, name="新的做法", category=practice.category, status=Status.DRAFT)
+    assert services.record_status_apply(instance=new, user=editor) is False  # editors create drafts
+    new.status = Status.PUBLISHED
+    with pytest.raises(PermissionDenied):
+        services.record_status_apply(instance=new, user=editor)
+    assert services.record_status_apply(instance=new, user=reviewer) is True
+    assert new.published_at is not None
 
 
 def test_unpublished_practice_leaves_public_reads(catalogue, reviewer):
@@ -170,15 +196,29 @@ def test_revert_case_report_restores_many_to_many(catalogue, editor):
     report.title = "改过的标题"
     services.curated_record_save(instance=report, user=editor)
     report.cities.set([])
-    services.record_revert(record=first, user=editor)
+    history.record_revert(record=first, user=editor)
     report.refresh_from_db()
     assert report.title == original_title
     assert set(report.cities.values_list("pk", flat=True)) == cities
 
 
+@pytest.mark.parametrize(("role", "status"), [(EDITOR, Status.DRAFT), (REVIEWER, Status.PUBLISHED)])
+def test_a_restored_record_is_published_only_by_a_reviewer(catalogue, staff_user, superuser_factory, role, status):
+    """Editors may restore (add permission) but not publish: the record comes back as a draft."""
+    practice = Practice.objects.get(number=8)
+    pk, entries = practice.pk, practice.entries.count()
+    practice._history_user = superuser_factory()
+    practice.delete()
+    restored = history.record_restore(model=Practice, object_id=pk, user=staff_user(role))
+    restored.refresh_from_db()
+    assert restored.status == status
+    assert (restored.published_at is not None) is (status == Status.PUBLISHED)
+    assert restored.entries.count() == entries > 0  # the cascaded children come back too
+
+
 def test_restore_needs_a_deletion(catalogue, superuser_factory):
     with pytest.raises(ValidationError, match="没有被删除"):
-        services.record_restore(model=Practice, object_id=Practice.objects.first().pk, user=superuser_factory())
+        history.record_restore(model=Practice, object_id=Practice.objects.first().pk, user=superuser_factory())
 
 
 # --------------------------------------------------------------------------- create_staff_user

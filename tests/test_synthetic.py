@@ -10,7 +10,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db.models import Count
 
-from practices import synthetic
+from bench import synthetic
 from practices.importer import places
 from practices.importer.metrics import extract_metrics
 from practices.models import CaseReport, City, Metric, Practice, PracticeEntry, Province, SourceDocument
@@ -40,6 +40,17 @@ def test_gazetteer_selection_is_about_300_cities_in_31_provinces():
     assert {"青岛市", "泰州市", "台州市", "北京市", "重庆市"} <= names
     assert all(c.name.endswith("市") for c in cities)
     assert len({c.adcode for c in cities}) == len(cities)
+
+
+def test_gazetteer_selection_agrees_with_the_importers_places():
+    """The selection reads cpca's table itself; every city must be the importer's, same adcode."""
+    for city in synthetic.gazetteer_cities():
+        if city.name in synthetic.MUNICIPALITIES:
+            assert places.locate_province(city.name).adcode == city.adcode
+        else:
+            assert places.locate_city(city.name, province=city.province).adcode == city.adcode
+    assert synthetic.province_short_name("广西壮族自治区") == "广西"
+    assert synthetic.province_short_name("浙江省") == "浙江"
 
 
 def test_counts_entries_and_places(generated):

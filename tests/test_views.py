@@ -85,7 +85,8 @@ def test_query_count_does_not_grow_with_page_size(client, catalogue, django_asse
     ("practices:city-detail", {"slug": "qingdao"}, "/cities/qingdao/"),
     ("practices:province-detail", {"slug": "zhejiang"}, "/provinces/zhejiang/"),
     ("practices:case-report-list", {}, "/case-reports/"),
-    ("practices:case-report-detail", {"pk": 3}, "/case-reports/3/"),
+    ("practices:case-report-detail", {"source": "000", "position": 3}, "/case-reports/000/3/"),
+    ("practices:case-report-redirect", {"pk": 3}, "/case-reports/3/"),
     ("practices:about", {}, "/about/"),
 ])
 def test_url_names(name, kwargs, path):

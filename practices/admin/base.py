@@ -3,9 +3,12 @@
 * ``HistoryAdmin`` (django-simple-history's SimpleHistoryAdmin): every staff
   change is a historical record (who, when, a field diff); each record has a
   "恢复到此版本" button (one POST, no second form); deleted records are listed
-  under "已删除的记录" and can be restored with their cascaded children.
+  under "已删除的记录" and can be restored with their cascaded children
+  (``practices.history``).
 * Saves go through ``services.curated_record_save``: a conditional UPDATE on
   ``version`` that refuses a save based on an older version (forms.py).
+  Who may publish is ``services.user_can_publish``; a status change is
+  checked and stamped by ``services.record_status_apply``.
 * ``CatalogueAdmin`` adds django-import-export with the Resources of
   ``practices.resources``: CSV/XLSX/JSON, dry-run preview, one transaction
   (rolled back on any row error), GB18030 CSV, a downloadable template, and
@@ -31,9 +34,8 @@ from import_export.admin import ImportExportMixin
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.template_utils import HistoricalRecordContextHelper
 
-from .. import resources, services
+from .. import history, resources, services
 from ..forms import VERSION_FIELD, VersionedModelForm, expected_version_of
-from ..models import Status
 from .scale import EstimatedCountPaginator
 
 EXCERPT_CHARS = 300
@@ -92,7 +94,7 @@ def inline_diff(old: str, new: str, context: int = 20) -> tuple[str, str]:
             left.append(format_html('<del style="background:#fdd">{}</del>', old[a0:a1]))
         if b1 > b0:
             right.append(format_html('<ins style="background:#dfd">{}</ins>', new[b0:b1]))
-    return mark_safe("".join(left)), mark_safe("".join(right))  # noqa: S308 - every part escaped above
+    return mark_safe("".join(left)), mark_safe("".join(right))  # every part is escaped above
 
 
 class HistoryAdmin(SimpleHistoryAdmin):
@@ -140,9 +142,8 @@ class HistoryAdmin(SimpleHistoryAdmin):
 
     # ---- saves
     def save_model(self, request, obj, form, change):
-        if "status" in getattr(form, "changed_data", ()):
-            self.check_publish_permission(request)
-            obj.published_at = timezone.now() if obj.status == Status.PUBLISHED else None
+        # Publishing is the reviewers' (status is read-only for others); this also stamps published_at.
+        services.record_status_apply(instance=obj, user=request.user)
         if is_versioned(type(obj)):
             services.curated_record_save(instance=obj, user=request.user, expected_version=expected_version_of(form))
         else:
@@ -186,12 +187,9 @@ class HistoryAdmin(SimpleHistoryAdmin):
             self.message_user(request, conflict.message, messages.ERROR)
             return HttpResponseRedirect(request.get_full_path())
 
-    def check_publish_permission(self, request):
-        if not self.has_publish_permission(request):
-            raise PermissionDenied("发布或撤回需要审核角色")
-
     def has_publish_permission(self, request) -> bool:
-        return False
+        """The "publish" action permission and the editable status field (services.user_can_publish)."""
+        return services.user_can_publish(user=request.user, model=self.model)
 
     # ---- history
     def get_historical_record_context_helper(self, request, historical_record):
@@ -220,7 +218,7 @@ class HistoryAdmin(SimpleHistoryAdmin):
             raise PermissionDenied
         record = get_object_or_404(self.model.history, id=unquote(object_id), history_id=history_id)
         try:
-            obj = services.record_revert(record=record, user=request.user)
+            obj = history.record_revert(record=record, user=request.user)
         except (services.VersionConflict, ValidationError) as exc:
             self.message_user(request, f"未能恢复：{_message(exc)}", messages.ERROR)
             return HttpResponseRedirect(self._url("history", unquote(object_id)))
@@ -236,7 +234,7 @@ class HistoryAdmin(SimpleHistoryAdmin):
             **self.admin_site.each_context(request),
             "title": f"已删除的{self.opts.verbose_name}",
             "opts": self.opts,
-            "records": services.deleted_records(model=self.model),
+            "records": history.deleted_records(model=self.model),
             "restore_url_name": f"{self.opts.app_label}_{self.opts.model_name}_restore",
         }
         request.current_app = self.admin_site.name
@@ -248,7 +246,7 @@ class HistoryAdmin(SimpleHistoryAdmin):
         if not self.has_add_permission(request):
             raise PermissionDenied
         try:
-            obj = services.record_restore(model=self.model, object_id=object_id, user=request.user)
+            obj = history.record_restore(model=self.model, object_id=object_id, user=request.user)
         except ValidationError as exc:
             self.message_user(request, f"未能恢复：{_message(exc)}", messages.ERROR)
             return HttpResponseRedirect(self._url("deleted"))

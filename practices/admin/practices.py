@@ -171,9 +171,6 @@ class PracticeAdmin(ReextractMixin, CatalogueAdmin):
             condition |= Q(number=int(term))
         return queryset.filter(condition), False
 
-    def has_publish_permission(self, request) -> bool:
-        return request.user.has_perm("practices.publish_practice")
-
     @admin.display(description="城市")
     def city_list(self, obj):
         return "、".join(entry.city.name for entry in sorted(obj.entries.all(), key=lambda e: e.position))

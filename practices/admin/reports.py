@@ -112,9 +112,6 @@ class CaseReportAdmin(ReextractMixin, RelatedDecisionMixin, CatalogueAdmin):
     def _links(self, queryset):
         return RelatedPractice.objects.filter(case_report__in=queryset, confirmed__isnull=True)
 
-    def has_publish_permission(self, request) -> bool:
-        return request.user.has_perm("practices.publish_casereport")
-
     @admin.display(description="涉及城市")
     def city_list(self, obj):
         return "、".join(city.name for city in obj.cities.all())

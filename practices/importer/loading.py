@@ -34,6 +34,7 @@ from ..models import (
     SourceDocument,
     Status,
 )
+from ..models.sources import source_slug
 from ..search import search_index_deferred, search_index_rebuild
 from . import places
 from .metrics import extract_metrics
@@ -168,7 +169,9 @@ class _Loader:
     def source(self, filename: str, *, title: str, kind: str, publisher: str = "",
                when: date | None = None, non_article_parts: list | None = None) -> SourceDocument:
         src = self.bundle.sources[filename]
-        values = {"title": title, "kind": kind, "publisher": publisher, "date": when,
+        # The slug addresses the case reports' public pages: derived from the file
+        # name alone, so every database and every reload give the same URLs.
+        values = {"slug": source_slug(filename), "title": title, "kind": kind, "publisher": publisher, "date": when,
                   "raw_text": src.raw_text, "sha256": src.sha256, "non_article_parts": non_article_parts or []}
         obj, created = SourceDocument.objects.get_or_create(filename=filename, defaults=values)
         if created:

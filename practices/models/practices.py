@@ -51,7 +51,7 @@ class Practice(Curated):
             models.CheckConstraint(condition=Q(number__gte=1), name="practice_number_positive"),
             models.CheckConstraint(condition=~Q(name=""), name="practice_name_not_blank"),
             models.CheckConstraint(
-                condition=Q(status__in=["draft", "published"]), name="practice_status_valid"
+                condition=Q(status__in=Status.values), name="practice_status_valid"
             ),
             models.CheckConstraint(
                 condition=Q(line_end__gte=models.F("line_start")) | Q(line_end__isnull=True),
@@ -62,8 +62,9 @@ class Practice(Curated):
         # (by number, within a category by number) and, holding the id, its counts and
         # facet subqueries as index-only scans, off the heap.
         indexes = [
-            models.Index(fields=["number", "id"], condition=Q(status="published"), name="practice_published_number"),
-            models.Index(fields=["category", "number", "id"], condition=Q(status="published"),
+            models.Index(fields=["number", "id"], condition=Q(status=Status.PUBLISHED),
+                         name="practice_published_number"),
+            models.Index(fields=["category", "number", "id"], condition=Q(status=Status.PUBLISHED),
                          name="practice_published_category"),
         ]
 

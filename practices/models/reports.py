@@ -67,7 +67,7 @@ class CaseReport(Curated):
             models.CheckConstraint(condition=~Q(title=""), name="case_report_title_not_blank"),
             models.CheckConstraint(condition=~Q(body=""), name="case_report_body_not_blank"),
             models.CheckConstraint(
-                condition=Q(status__in=["draft", "published"]), name="case_report_status_valid"
+                condition=Q(status__in=Status.values), name="case_report_status_valid"
             ),
         ]
 
@@ -75,7 +75,11 @@ class CaseReport(Curated):
         return self.title
 
     def get_absolute_url(self) -> str:
-        return reverse("practices:case-report-detail", kwargs={"pk": self.pk})
+        """/case-reports/<source slug>/<position>/: the natural key, so it survives a restore.
+
+        Reads ``source``: querysets that link many reports select it.
+        """
+        return reverse("practices:case-report-detail", kwargs={"source": self.source.slug, "position": self.position})
 
     def natural_key(self) -> tuple:
         return (self.source.filename, self.position)

@@ -1,11 +1,38 @@
 """Source documents: the verbatim files every record was read from."""
 from __future__ import annotations
 
+import hashlib
+import re
+from pathlib import PurePosixPath
+
 from django.db import models
 from django.db.models import Q
+from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
+from pypinyin import lazy_pinyin
 
 from ..querysets import NaturalKeyManager
+
+SLUG_MAX_LENGTH = 100
+# The vendored sources are named "<number>_<hash>.txt" ("003_0afe494a00c202ac.txt"):
+# the number is what the project calls them by ("source 003").
+_NUMBERED_FILENAME = re.compile(r"^(\d+)_")
+
+
+def source_slug(filename: str) -> str:
+    """The URL slug of the source file ``filename``; a pure function of the name.
+
+    A numbered vendored file gives its number ("003"); any other name its
+    stem in pinyin, slugified ("synthetic-seed-7"), or, if nothing of it is
+    left, a digest of the name. Deterministic, so every database and every
+    reload give the same case-report URLs. Migration 0005 keeps a frozen copy
+    of this rule for the rows that existed before it.
+    """
+    numbered = _NUMBERED_FILENAME.match(filename)
+    if numbered:
+        return numbered.group(1)
+    slug = slugify("-".join(lazy_pinyin(PurePosixPath(filename).stem)))[:SLUG_MAX_LENGTH].strip("-_")
+    return slug or "source-" + hashlib.sha256(filename.encode("utf-8")).hexdigest()[:12]
 
 
 class SourceDocumentManager(NaturalKeyManager):
@@ -19,6 +46,12 @@ class SourceDocument(models.Model):
         REPORT = "report", _("工作报告")
 
     filename = models.CharField(_("文件名"), max_length=100, unique=True)
+    # Derived from ``filename`` (source_slug), never edited: it addresses the
+    # case reports' public pages, /case-reports/<slug>/<position>/.
+    slug = models.SlugField(
+        _("网址代号"), max_length=SLUG_MAX_LENGTH, unique=True, editable=False,
+        help_text=_("由文件名生成，用于案例报道的网址。"),
+    )
     title = models.CharField(_("标题"), max_length=200, blank=True,
                              help_text=_("文件自身印出的标题；报纸版面没有则留空。"))
     kind = models.CharField(_("类型"), max_length=20, choices=Kind.choices)
@@ -39,10 +72,18 @@ class SourceDocument(models.Model):
         ordering = ["filename"]
         constraints = [
             models.CheckConstraint(condition=Q(sha256__regex=r"^[0-9a-f]{64}$"), name="source_sha256_hex"),
+            models.CheckConstraint(condition=Q(slug__regex=r"^[-a-z0-9_]+$"), name="source_slug_format"),
         ]
 
     def __str__(self) -> str:
         return self.title or self.filename
+
+    def save(self, *args, **kwargs) -> None:
+        # Every way a source is created (loader, synthetic generator, admin,
+        # tests) gets the same derived slug.
+        if not self.slug:
+            self.slug = source_slug(self.filename)
+        super().save(*args, **kwargs)
 
     def natural_key(self) -> tuple:
         return (self.filename,)

@@ -44,11 +44,11 @@ provinces is written "名称（省份）".
 The package is split by subject; import from ``practices.resources`` itself:
 ``formulas`` and ``formats`` (files), ``cells`` and ``widgets`` (cells),
 ``base`` (CatalogueResource), one module per group of Resources, and
-``exporting`` (the admin's Resources by model, exports to a file).
+``exporting`` (exports to a file).
 """
 from __future__ import annotations
 
-from .base import CatalogueResource, check_status_change
+from .base import CatalogueResource
 from .cells import (
     ENTRY_MARKER,
     LIST_SEPARATOR,
@@ -61,12 +61,12 @@ from .cells import (
     resolve_city,
     split_list,
 )
-from .exporting import RESOURCES, export_dataset, export_file
+from .exporting import export_dataset, export_file
 from .formats import CSV, FORMATS, JSON, XLSX, ImportDecodeError, ImportHeaderError, decode_upload
 from .formulas import FORMULA_PREFIXES, neutralize_formulas, neutralize_value, restore_value
 from .metrics import MetricResource
 from .places import CategoryResource, CityResource, ProvinceResource
-from .practices import PracticeResource
+from .practices import EntriesField, PracticeResource
 from .reports import CaseReportResource
 from .widgets import (
     CategoryListWidget,
@@ -80,11 +80,11 @@ from .widgets import (
 )
 
 __all__ = [
-    "CSV", "ENTRY_MARKER", "FORMATS", "FORMULA_PREFIXES", "JSON", "LIST_SEPARATOR", "RESOURCES", "XLSX",
+    "CSV", "ENTRY_MARKER", "FORMATS", "FORMULA_PREFIXES", "JSON", "LIST_SEPARATOR", "XLSX",
     "CaseReportResource", "CatalogueResource", "CategoryListWidget", "CategoryResource", "ChoiceWidget",
-    "CityListWidget", "CityResource", "ImportDecodeError", "ImportHeaderError", "MetricResource",
+    "CityListWidget", "CityResource", "EntriesField", "ImportDecodeError", "ImportHeaderError", "MetricResource",
     "NameForeignKeyWidget", "PlainDecimalWidget", "PlainIntegerWidget", "PracticeResource", "ProvinceResource",
-    "StrictBooleanWidget", "TextWidget", "check_status_change", "city_label", "city_name_label", "decode_upload",
+    "StrictBooleanWidget", "TextWidget", "city_label", "city_name_label", "decode_upload",
     "export_dataset", "export_file", "homonym_names", "neutralize_formulas", "neutralize_value", "parse_entries",
     "render_entries", "render_labelled_entries", "resolve_city", "restore_value", "split_list",
 ]

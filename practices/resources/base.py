@@ -1,33 +1,14 @@
 """CatalogueResource: the behaviour every Resource shares, and the helpers the Resources use."""
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
-from django.utils import timezone
+from django.core.exceptions import PermissionDenied, ValidationError
 from import_export import fields, resources, widgets
 
-from ..models import Status
+from ..services import curated_record_save, record_status_apply
 from .cells import homonym_names
 from .formats import ImportHeaderError
 from .formulas import restore_value
 from .widgets import TextWidget
-
-
-def _has_perm(user, codename: str) -> bool:
-    return user is None or user.has_perm(f"practices.{codename}")
-
-
-def check_status_change(resource, instance, errors: dict, codename: str, label: str) -> None:
-    """Publishing or withdrawing through an import needs ``codename``; sets ``published_at``."""
-    if "status" in errors:
-        return
-    model = type(instance)
-    was = model._default_manager.filter(pk=instance.pk).values_list("status", flat=True).first() if instance.pk else None
-    if instance.status == (was or Status.DRAFT):
-        return
-    if not _has_perm(resource.user, codename):
-        errors["status"] = ValidationError(f"你没有发布或撤回{label}的权限（需要审核角色）")
-        return
-    instance.published_at = timezone.now() if instance.status == Status.PUBLISHED else None
 
 
 class CatalogueResource(resources.ModelResource):
@@ -123,17 +104,25 @@ class CatalogueResource(resources.ModelResource):
                     instance._pending_m2m[field.attribute] = field.clean(row)
                 except ValueError as exc:
                     errors[field.attribute] = ValidationError(str(exc), code="invalid")
+        self.check_status(instance, errors)
         self.check_row(instance, row, errors)
         if errors:
             raise ValidationError(errors)
+
+    def check_status(self, instance, errors: dict) -> None:
+        """Publishing or withdrawing through an import follows the admin's rule (services.record_status_apply)."""
+        if "status" in errors:
+            return
+        try:
+            record_status_apply(instance=instance, user=self.user)
+        except PermissionDenied as exc:
+            errors["status"] = ValidationError(str(exc))
 
     def check_row(self, instance, row, errors: dict) -> None:
         """Hook: add cross-column errors to ``errors``."""
 
     def do_instance_save(self, instance, is_create):
         """Imports write through the services like every staff edit: versioned, attributed, in history."""
-        from ..services import curated_record_save
-
         # Validated already (clean_model_instances); the conditional UPDATE increments ``version``.
         curated_record_save(instance=instance, user=self.user, reason="批量导入", validate=False)
 
@@ -146,5 +135,6 @@ class CatalogueResource(resources.ModelResource):
         super().import_field(field, instance, row, is_m2m=is_m2m, **kwargs)
 
 
-def _field(attribute, column=None, widget=None, **kwargs):
+def column_field(attribute, column=None, widget=None, **kwargs):
+    """A Resource column for model ``attribute``, named ``column`` (default: the attribute), as text by default."""
     return fields.Field(attribute=attribute, column_name=column or attribute, widget=widget or TextWidget(), **kwargs)

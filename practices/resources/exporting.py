@@ -1,24 +1,9 @@
-"""The Resources the admin offers, by model, and exporting a Resource to a file."""
+"""Exporting a Resource to a file."""
 from __future__ import annotations
 
 import tablib
 
-from ..models import CaseReport, Category, City, Metric, Practice, Province
 from .formats import CSV, JSON, XLSX
-from .metrics import MetricResource
-from .places import CategoryResource, CityResource, ProvinceResource
-from .practices import PracticeResource
-from .reports import CaseReportResource
-
-#: Resources offered for import and export in the admin, by model.
-RESOURCES = {
-    Category: CategoryResource,
-    Province: ProvinceResource,
-    City: CityResource,
-    Practice: PracticeResource,
-    CaseReport: CaseReportResource,
-    Metric: MetricResource,
-}
 
 
 def export_dataset(resource_class, queryset=None, *, published_only: bool = True) -> tablib.Dataset:

@@ -1,13 +1,14 @@
 """The metric Resource: metrics addressed by their owner (a city entry or a case report) and position."""
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.utils import timezone
 from import_export import fields
 
 from ..models import CaseReport, Metric, PracticeEntry
-from .base import CatalogueResource, _field, _has_perm
+from ..services import permissions_require
+from .base import CatalogueResource, column_field
 from .cells import city_label, resolve_city
 from .formulas import restore_value
 from .widgets import ChoiceWidget, PlainDecimalWidget, PlainIntegerWidget, StrictBooleanWidget, TextWidget
@@ -48,23 +49,23 @@ class MetricResource(CatalogueResource):
     city = _MetricKeyField("city", lambda m: city_label(m.entry.city) if m.entry_id else "")  # export: dehydrate_city
     source = _MetricKeyField("source", lambda m: _metric_owner(m, "source"))
     report_position = _MetricKeyField("report_position", lambda m: _metric_owner(m, "report_position"))
-    position = _field("position", widget=PlainIntegerWidget())
-    raw = _field("raw")
-    value = _field("value", widget=PlainDecimalWidget())
-    high = _field("high", widget=PlainDecimalWidget())
-    unit = _field("unit")
-    normalized_value = _field("normalized_value", widget=PlainDecimalWidget())
-    normalized_high = _field("normalized_high", widget=PlainDecimalWidget())
-    normalized_unit = _field("normalized_unit")
-    kind = _field("kind", widget=ChoiceWidget(Metric.Kind, "类型"))
-    qualifier = _field("qualifier")
-    label = _field("label")
-    as_of = _field("as_of")
-    as_of_year = _field("as_of_year", widget=PlainIntegerWidget())
-    as_of_month = _field("as_of_month", widget=PlainIntegerWidget())
-    sentence = _field("sentence")
-    offset = _field("offset", widget=PlainIntegerWidget())
-    verified = _field("verified", widget=StrictBooleanWidget())
+    position = column_field("position", widget=PlainIntegerWidget())
+    raw = column_field("raw")
+    value = column_field("value", widget=PlainDecimalWidget())
+    high = column_field("high", widget=PlainDecimalWidget())
+    unit = column_field("unit")
+    normalized_value = column_field("normalized_value", widget=PlainDecimalWidget())
+    normalized_high = column_field("normalized_high", widget=PlainDecimalWidget())
+    normalized_unit = column_field("normalized_unit")
+    kind = column_field("kind", widget=ChoiceWidget(Metric.Kind, "类型"))
+    qualifier = column_field("qualifier")
+    label = column_field("label")
+    as_of = column_field("as_of")
+    as_of_year = column_field("as_of_year", widget=PlainIntegerWidget())
+    as_of_month = column_field("as_of_month", widget=PlainIntegerWidget())
+    sentence = column_field("sentence")
+    offset = column_field("offset", widget=PlainIntegerWidget())
+    verified = column_field("verified", widget=StrictBooleanWidget())
 
     KEY_COLUMNS = ("owner", "practice", "city", "source", "report_position", "position")
 
@@ -136,7 +137,9 @@ class MetricResource(CatalogueResource):
         setattr(instance, kind, owner)
         was = Metric.objects.filter(pk=instance.pk).values_list("verified", flat=True).first() if instance.pk else False
         if bool(instance.verified) != bool(was):
-            if not _has_perm(self.user, "verify_metric"):
+            try:
+                permissions_require(user=self.user, codenames=("verify_metric",))
+            except PermissionDenied:
                 errors["verified"] = ValidationError("你没有核实指标的权限（需要审核角色）")
                 return
             verified = bool(instance.verified)

@@ -2,14 +2,14 @@
 from __future__ import annotations
 
 from ..models import Category, City, Province
-from .base import CatalogueResource, _field
+from .base import CatalogueResource, column_field
 from .widgets import ChoiceWidget, NameForeignKeyWidget, PlainIntegerWidget
 
 
 class CategoryResource(CatalogueResource):
-    number = _field("number", widget=PlainIntegerWidget())
-    name = _field("name")
-    slug = _field("slug")
+    number = column_field("number", widget=PlainIntegerWidget())
+    name = column_field("name")
+    slug = column_field("slug")
 
     class Meta:
         model = Category
@@ -22,10 +22,10 @@ class CategoryResource(CatalogueResource):
 
 
 class ProvinceResource(CatalogueResource):
-    name = _field("name")
-    slug = _field("slug")
-    pinyin = _field("pinyin")
-    adcode = _field("adcode")
+    name = column_field("name")
+    slug = column_field("slug")
+    pinyin = column_field("pinyin")
+    adcode = column_field("adcode")
 
     class Meta:
         model = Province
@@ -38,12 +38,12 @@ class ProvinceResource(CatalogueResource):
 
 
 class CityResource(CatalogueResource):
-    name = _field("name")
-    province = _field("province", widget=NameForeignKeyWidget(Province, "name", "省份"))
-    slug = _field("slug")
-    pinyin = _field("pinyin")
-    adcode = _field("adcode")
-    level = _field("level", widget=ChoiceWidget(City.Level, "级别"))
+    name = column_field("name")
+    province = column_field("province", widget=NameForeignKeyWidget(Province, "name", "省份"))
+    slug = column_field("slug")
+    pinyin = column_field("pinyin")
+    adcode = column_field("adcode")
+    level = column_field("level", widget=ChoiceWidget(City.Level, "级别"))
 
     class Meta:
         model = City

@@ -5,13 +5,13 @@ from django.core.exceptions import ValidationError
 from import_export import fields
 
 from ..models import Category, Practice, PracticeEntry, SourceDocument, Status
-from .base import CatalogueResource, _field, check_status_change
+from .base import CatalogueResource, column_field
 from .cells import LIST_SEPARATOR, city_label, homonym_names, parse_entries, render_entries, resolve_city, split_list
 from .formulas import restore_value
 from .widgets import ChoiceWidget, NameForeignKeyWidget, PlainIntegerWidget, TextWidget
 
 
-class _EntriesField(fields.Field):
+class EntriesField(fields.Field):
     """``cities`` or ``entries`` of a practice; reads pending import values first (for diffs)."""
 
     def __init__(self, part: str, column: str):
@@ -43,15 +43,15 @@ def _entries_of(practice: Practice) -> list[PracticeEntry]:
 class PracticeResource(CatalogueResource):
     """A practice with its city entries (see the module docstring for the format)."""
 
-    number = _field("number", widget=PlainIntegerWidget())
-    name = _field("name")
-    category = _field("category", widget=NameForeignKeyWidget(Category, "number", "类别编号"))
+    number = column_field("number", widget=PlainIntegerWidget())
+    name = column_field("name")
+    category = column_field("category", widget=NameForeignKeyWidget(Category, "number", "类别编号"))
     category_name = fields.Field(attribute="category__name", column_name="category_name",
                                  widget=TextWidget(), readonly=True)
-    status = _field("status", widget=ChoiceWidget(Status, "状态"))
-    cities = _EntriesField("cities", "cities")
-    entries = _EntriesField("entries", "entries")
-    source = _field("source", widget=NameForeignKeyWidget(SourceDocument, "filename", "来源文件"))
+    status = column_field("status", widget=ChoiceWidget(Status, "状态"))
+    cities = EntriesField("cities", "cities")
+    entries = EntriesField("entries", "entries")
+    source = column_field("source", widget=NameForeignKeyWidget(SourceDocument, "filename", "来源文件"))
 
     optional_columns = ("category_name",)
 
@@ -81,7 +81,6 @@ class PracticeResource(CatalogueResource):
         return [self.fields[name] for name in self._meta.fields if name != "category_name"]
 
     def check_row(self, instance, row, errors):
-        check_status_change(self, instance, errors, "publish_practice", "典型做法")
         wanted_name = str(restore_value(row.get("category_name")) or "").strip()
         if wanted_name and "category" not in errors and instance.category_id and instance.category.name != wanted_name:
             errors["category"] = ValidationError(

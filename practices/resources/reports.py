@@ -4,7 +4,7 @@ from __future__ import annotations
 from import_export import fields
 
 from ..models import CaseReport, Province, SourceDocument, Status
-from .base import CatalogueResource, _field, check_status_change
+from .base import CatalogueResource, column_field
 from .cells import LIST_SEPARATOR, city_label
 from .widgets import (
     CategoryListWidget,
@@ -17,17 +17,17 @@ from .widgets import (
 
 
 class CaseReportResource(CatalogueResource):
-    source = _field("source", widget=NameForeignKeyWidget(SourceDocument, "filename", "来源文件"))
-    position = _field("position", widget=PlainIntegerWidget())
-    title = _field("title")
-    subtitle = _field("subtitle")
-    kicker = _field("kicker")
-    byline = _field("byline")
-    province = _field("province", widget=NameForeignKeyWidget(Province, "name", "省份"))
-    cities = _field("cities", widget=CityListWidget())
-    categories = _field("categories", widget=CategoryListWidget())
-    status = _field("status", widget=ChoiceWidget(Status, "状态"))
-    body = _field("body")
+    source = column_field("source", widget=NameForeignKeyWidget(SourceDocument, "filename", "来源文件"))
+    position = column_field("position", widget=PlainIntegerWidget())
+    title = column_field("title")
+    subtitle = column_field("subtitle")
+    kicker = column_field("kicker")
+    byline = column_field("byline")
+    province = column_field("province", widget=NameForeignKeyWidget(Province, "name", "省份"))
+    cities = column_field("cities", widget=CityListWidget())
+    categories = column_field("categories", widget=CategoryListWidget())
+    status = column_field("status", widget=ChoiceWidget(Status, "状态"))
+    body = column_field("body")
     related_practices = fields.Field(column_name="related_practices", readonly=True, widget=TextWidget())
 
     optional_columns = ("related_practices",)
@@ -64,6 +64,3 @@ class CaseReportResource(CatalogueResource):
 
     def get_import_fields(self):
         return [self.fields[name] for name in self._meta.fields if name != "related_practices"]
-
-    def check_row(self, instance, row, errors):
-        check_status_change(self, instance, errors, "publish_casereport", "案例报道")

@@ -41,39 +41,33 @@ Keeping the index current:
 * ``search_index_deferred()`` turns the per-save updates off for a block and
   updates the touched records once at its end (the loader uses it).
 
-The package is split by task; import from ``practices.search`` itself:
+The package has three modules; import from ``practices.search`` itself:
 
-* ``documents``: what is indexed, the search words of a record, which engine serves a database;
-* ``rebuild``: writing the index (``search_index_rebuild``, ``search_index_update``);
-* ``pending`` and ``deferred``: ``search_index_deferred()``;
-* ``signals``: the per-save updates;
-* ``querying``: ``practice_search`` and the other queries;
-* ``highlighting``: ``highlight`` and ``search_excerpt``.
+* ``index``: everything that writes the index: what is indexed, which engine
+  serves a database (``search_backend``), ``search_index_rebuild``,
+  ``search_index_update``, ``search_index_deferred`` and the per-save signal
+  handlers (``connect_signals``);
+* ``query``: ``practice_search``, ``case_report_search``, their unranked
+  ``*_matching`` forms and ``search_explain``;
+* ``highlight``: ``highlight`` and ``search_excerpt``.
 """
 from __future__ import annotations
 
-# ``name as name``: importable from here as before the split, but left out of ``__all__`` (and so
-# of ``from practices.search import *``) as it was.
 from ..importer.search_text import query_terms
-from .deferred import search_index_deferred
-from .documents import CASE_REPORTS as CASE_REPORTS
-from .documents import CONFIG as CONFIG
-from .documents import DOCUMENT_WEIGHT as DOCUMENT_WEIGHT
-from .documents import PRACTICES as PRACTICES
-from .documents import TITLE_WEIGHT as TITLE_WEIGHT
-from .documents import _backend as _backend
-from .documents import record_documents as record_documents
-from .documents import sqlite_has_fts5 as sqlite_has_fts5
-from .highlighting import highlight, search_excerpt
-from .querying import FTS5_WEIGHTS as FTS5_WEIGHTS
-from .querying import RANKED_CANDIDATES as RANKED_CANDIDATES
-from .querying import case_report_matching, case_report_search, practice_matching, practice_search, search_explain
-from .rebuild import DEFAULT_BATCH_SIZE as DEFAULT_BATCH_SIZE
-from .rebuild import RebuildReport, search_index_rebuild, search_index_update
-from .signals import connect_signals as connect_signals
+from .highlight import highlight, search_excerpt
+from .index import (
+    DEFAULT_BATCH_SIZE,
+    RebuildReport,
+    connect_signals,
+    search_backend,
+    search_index_deferred,
+    search_index_rebuild,
+    search_index_update,
+)
+from .query import case_report_matching, case_report_search, practice_matching, practice_search, search_explain
 
 __all__ = [
-    "RebuildReport", "case_report_matching", "case_report_search", "highlight", "practice_matching",
-    "practice_search", "query_terms", "search_excerpt",
+    "DEFAULT_BATCH_SIZE", "RebuildReport", "case_report_matching", "case_report_search", "connect_signals",
+    "highlight", "practice_matching", "practice_search", "query_terms", "search_backend", "search_excerpt",
     "search_explain", "search_index_deferred", "search_index_rebuild", "search_index_update",
 ]

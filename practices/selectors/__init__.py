@@ -2,7 +2,9 @@
 
 Functions are keyword-only and return QuerySets or plain data, so the views,
 the API and the exports ask the same questions the same way. The package is
-split by subject; import from ``practices.selectors`` itself.
+split by subject; import from ``practices.selectors`` itself. The full-text
+search is ``practices.search`` (``practice_search``, ``case_report_search``,
+``query_terms``).
 """
 from __future__ import annotations
 
@@ -33,23 +35,20 @@ from .practices import (
     catalogue_totals,
     category_city_matrix,
     category_list,
-    category_list_with_practices,
     practice_case_reports,
     practice_detail,
-    practice_get,
     practice_list_page_rows,
     practice_neighbours,
     practice_published_list,
 )
-from .search import case_report_search, practice_search, search_terms
 
 __all__ = [
     "case_report_detail", "case_report_facets", "case_report_filter_description", "case_report_list_summary", "case_report_latest",
-    "case_report_list_rows", "case_report_paragraphs", "case_report_related_practices", "case_report_search",
-    "catalogue_totals", "category_city_matrix", "category_list", "category_list_with_practices", "category_lookup",
+    "case_report_list_rows", "case_report_paragraphs", "case_report_related_practices",
+    "catalogue_totals", "category_city_matrix", "category_list", "category_lookup",
     "category_overview", "city_lookup", "city_overview", "counts_by_category", "filter_conditions",
     "metric_filter_description", "metric_list_rows", "metric_list_summary", "filter_signature", "metric_unit_facets", "place_label", "practice_case_reports", "practice_comparison",
-    "practice_detail", "practice_facets", "practice_filter_description", "practice_list_summary", "practice_get",
-    "practice_list_page_rows", "practice_neighbours", "practice_published_list", "practice_search",
-    "province_lookup", "province_overview", "query_url", "search_terms", "source_list",
+    "practice_detail", "practice_facets", "practice_filter_description", "practice_list_summary",
+    "practice_list_page_rows", "practice_neighbours", "practice_published_list",
+    "province_lookup", "province_overview", "query_url", "source_list",
 ]

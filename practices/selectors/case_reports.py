@@ -5,30 +5,44 @@ import re
 
 from django.db.models import Count, F, Prefetch, Q, QuerySet
 
-from ..models import CaseReport, City, RelatedPractice, SourceDocument
+from ..models import CaseReport, City, RelatedPractice, SourceDocument, Status
 
 # Lines this short without closing punctuation are the article's subheadings.
 SUBHEADING_MAX_LENGTH = 30
 _SENTENCE_END = re.compile(r"[。！？!?…；;：:”」）)]$")
 
 
+# A report's URL reads its source's slug (CaseReport.get_absolute_url): lists of
+# reports join the source, without its heavy columns.
+SOURCE_HEAVY_FIELDS = ("source__raw_text", "source__non_article_parts")
+
+
 def case_report_list_rows(*, reports: QuerySet[CaseReport]) -> QuerySet[CaseReport]:
-    """``reports`` ready to display: province, cities and categories loaded (three queries per page)."""
-    return reports.select_related("province").defer("source_spans").prefetch_related(
+    """``reports`` ready to display: province, source, cities and categories loaded (three queries per page)."""
+    return reports.select_related("province", "source").defer("source_spans", *SOURCE_HEAVY_FIELDS).prefetch_related(
         Prefetch("cities", queryset=City.objects.order_by("adcode")), "categories",
     )
 
 
-def case_report_detail(*, pk: int) -> CaseReport:
-    """One published case report with province, source (no raw text), cities, categories and metrics.
+def case_report_detail(*, source_slug: str, position: int) -> CaseReport:
+    """The published case report at ``position`` in the source ``source_slug``, for its page.
 
-    Raises CaseReport.DoesNotExist. Four queries.
+    Loaded: province, source (no raw text), cities and categories. Raises
+    CaseReport.DoesNotExist. Three queries.
     """
     return (
-        CaseReport.objects.published().select_related("province", "source").defer("source__raw_text")
+        CaseReport.objects.published().select_related("province", "source").defer(*SOURCE_HEAVY_FIELDS)
         .prefetch_related(Prefetch("cities", queryset=City.objects.order_by("adcode")), "categories")
-        .get(pk=pk)
+        .get(source__slug=source_slug, position=position)
     )
+
+
+def case_report_by_id(*, pk: int) -> CaseReport:
+    """The published case report with id ``pk``, only what its URL needs (for the old id URLs).
+
+    Raises CaseReport.DoesNotExist. One query.
+    """
+    return CaseReport.objects.published().select_related("source").only("position", "source__slug").get(pk=pk)
 
 
 def case_report_related_practices(*, report: CaseReport) -> list[RelatedPractice]:
@@ -37,7 +51,7 @@ def case_report_related_practices(*, report: CaseReport) -> list[RelatedPractice
     Each link has its practice and category loaded. One query.
     """
     return list(
-        RelatedPractice.objects.filter(case_report=report, practice__status="published")
+        RelatedPractice.objects.filter(case_report=report, practice__status=Status.PUBLISHED)
         .filter(Q(confirmed=True) | Q(confirmed__isnull=True))
         .select_related("practice__category").defer("practice__raw_text")
         .order_by(F("confirmed").desc(nulls_last=True), "-score", "rank")
@@ -75,8 +89,8 @@ def source_list() -> list[SourceDocument]:
     """
     sources = list(
         SourceDocument.objects.defer("raw_text", "non_article_parts").annotate(
-            practice_count=Count("practices", filter=Q(practices__status="published"), distinct=True),
-            case_report_count=Count("case_reports", filter=Q(case_reports__status="published"), distinct=True),
+            practice_count=Count("practices", filter=Q(practices__status=Status.PUBLISHED), distinct=True),
+            case_report_count=Count("case_reports", filter=Q(case_reports__status=Status.PUBLISHED), distinct=True),
         ).order_by("filename")
     )
     for source in sources:

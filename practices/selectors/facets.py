@@ -46,21 +46,6 @@ def query_url(params: QueryDict, *, path: str = "", **changes: str | None) -> st
     return f"{path}?{encoded}" if encoded else (path or "?")
 
 
-def _facet_items(
-    *, param: str, rows: Iterable, value: Callable, label: Callable, selected, params: QueryDict, path: str,
-) -> list[Facet]:
-    items = []
-    found_selected = False
-    for row in rows:
-        is_selected = selected is not None and row.pk == selected.pk
-        found_selected |= is_selected
-        items.append(_facet(param, value(row), label(row), row.n, is_selected, params, path))
-    if selected is not None and not found_selected:
-        # The selected value must stay visible (count 0) so that it can be switched off.
-        items.insert(0, _facet(param, value(selected), label(selected), 0, True, params, path))
-    return items
-
-
 def _facet(param, value, label, count, selected, params, path) -> Facet:
     return {
         "value": value, "label": label, "count": count, "selected": selected,

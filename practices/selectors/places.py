@@ -5,7 +5,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.urls import reverse
 from django.utils.http import urlencode
 
-from ..models import CaseReport, Category, City, Metric, Practice, PracticeEntry, Province
+from ..models import CaseReport, Category, City, Metric, Practice, PracticeEntry, Province, Status
 
 
 def _list_url(**params: str) -> str:
@@ -36,7 +36,7 @@ METRICS_SHOWN = 25
 
 def _metrics(**lookups) -> dict:
     """{"metrics": the first METRICS_SHOWN in practice order, "metric_count": how many there are}. Two queries."""
-    metrics = Metric.objects.filter(entry__practice__status="published", **lookups)
+    metrics = Metric.objects.filter(entry__practice__status=Status.PUBLISHED, **lookups)
     shown = list(
         metrics.select_related("entry__practice", "entry__city__province").defer("entry__text", "sentence")
         .order_by("entry__practice__number", "entry__position", "position")[:METRICS_SHOWN]
@@ -45,7 +45,8 @@ def _metrics(**lookups) -> dict:
 
 
 def _case_reports(queryset: QuerySet[CaseReport]) -> list[CaseReport]:
-    return list(queryset.published().select_related("province").defer("body", "source_spans")
+    return list(queryset.published().select_related("province", "source")
+                .defer("body", "source_spans", "source__raw_text", "source__non_article_parts")
                 .order_by("source__filename", "position"))
 
 
@@ -78,7 +79,7 @@ def province_overview(*, slug: str) -> dict:
     practices = _practices(Practice.objects.published().with_entry(city__province=province))
     cities = list(
         City.objects.filter(province=province)
-        .annotate(practice_count=Count("entries__practice", filter=Q(entries__practice__status="published"),
+        .annotate(practice_count=Count("entries__practice", filter=Q(entries__practice__status=Status.PUBLISHED),
                                        distinct=True))
         .order_by("-practice_count", "adcode")
     )

@@ -6,30 +6,22 @@ from django.urls import reverse
 from django.utils.http import urlencode
 
 from ..catalogue_cache import catalogue_cached
-from ..models import SEARCH_FIELDS, CaseReport, Category, City, Metric, Practice, PracticeEntry, RelatedPractice
-
-
-def category_list_with_practices() -> list[tuple[Category, list[Practice]]]:
-    """Published practices grouped by category: [(Category, [Practice, …]), …].
-
-    Each Practice has its entries (with city and province) prefetched, so a
-    page runs a fixed number of queries.
-    """
-    practices = list(Practice.objects.published().with_cities().order_by("number"))
-    grouped: dict[int, list[Practice]] = {}
-    for practice in practices:
-        grouped.setdefault(practice.category_id, []).append(practice)
-    return [(category, grouped.get(category.pk, [])) for category in Category.objects.order_by("number")]
+from ..models import (
+    SEARCH_FIELDS,
+    CaseReport,
+    Category,
+    City,
+    Metric,
+    Practice,
+    PracticeEntry,
+    RelatedPractice,
+    Status,
+)
 
 
 def category_list() -> list[Category]:
     """All categories in number order. One query."""
     return list(Category.objects.order_by("number"))
-
-
-def practice_get(*, number: int) -> Practice:
-    """One published practice with entries, cities and category; raises DoesNotExist."""
-    return Practice.objects.published().with_cities().get(number=number)
 
 
 def practice_published_list() -> QuerySet[Practice]:
@@ -53,14 +45,14 @@ def catalogue_totals() -> dict[str, int]:
     """
     def compute() -> dict[str, int]:
         published = Practice.objects.published()
-        entries = PracticeEntry.objects.filter(practice__status="published")
+        entries = PracticeEntry.objects.filter(practice__status=Status.PUBLISHED)
         return {
             "practices": published.count(),
             "categories": published.order_by().values("category_id").distinct().count(),
             "cities": entries.order_by().values("city_id").distinct().count(),
             "provinces": entries.order_by().values("city__province_id").distinct().count(),
             "entries": entries.count(),
-            "metrics": Metric.objects.filter(entry__practice__status="published").count(),
+            "metrics": Metric.objects.filter(entry__practice__status=Status.PUBLISHED).count(),
             "case_reports": CaseReport.objects.published().count(),
         }
 
@@ -116,9 +108,10 @@ def category_city_matrix(*, max_cities: int = MATRIX_MAX_CITIES) -> dict:
 
 
 def case_report_latest(*, limit: int = 5) -> list[CaseReport]:
-    """The most recently published case reports, newest first, province loaded. One query."""
+    """The most recently published case reports, newest first, province and source loaded. One query."""
     return list(
-        CaseReport.objects.published().select_related("province").defer("body", "source_spans")
+        CaseReport.objects.published().select_related("province", "source")
+        .defer("body", "source_spans", "source__raw_text", "source__non_article_parts")
         .order_by("-published_at", "source__filename", "position")[:limit]
     )
 
@@ -154,11 +147,13 @@ def practice_case_reports(*, practice: Practice) -> list[RelatedPractice]:
     """Links to the published case reports related to ``practice``: confirmed first, then by score.
 
     Rejected links (confirmed=False) are left out. Each link has its
-    case_report and the report's province loaded. One query.
+    case_report and the report's province and source loaded. One query.
     """
     return list(
-        RelatedPractice.objects.filter(practice=practice, case_report__status="published")
+        RelatedPractice.objects.filter(practice=practice, case_report__status=Status.PUBLISHED)
         .filter(Q(confirmed=True) | Q(confirmed__isnull=True))
-        .select_related("case_report__province").defer("case_report__body", "case_report__source_spans")
+        .select_related("case_report__province", "case_report__source")
+        .defer("case_report__body", "case_report__source_spans", "case_report__source__raw_text",
+               "case_report__source__non_article_parts")
         .order_by(F("confirmed").desc(nulls_last=True), "-score", "case_report__pk")
     )

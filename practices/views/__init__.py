@@ -2,9 +2,9 @@
 filtering through the FilterSets of practices.filters."""
 from .places import category_detail, city_detail, province_detail
 from .practices import home, practice_compare, practice_detail, practice_list
-from .reports import about, case_report_detail, case_report_list, metric_list
+from .reports import about, case_report_detail, case_report_list, case_report_redirect, metric_list
 
 __all__ = [
-    "about", "case_report_detail", "case_report_list", "category_detail", "city_detail", "home",
+    "about", "case_report_detail", "case_report_list", "case_report_redirect", "category_detail", "city_detail", "home",
     "metric_list", "practice_compare", "practice_detail", "practice_list", "province_detail",
 ]

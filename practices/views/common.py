@@ -9,6 +9,8 @@ from django.http import HttpRequest, QueryDict
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from ..lists import PUBLIC_LISTS
+
 PER_PAGE_CHOICES = (10, 20, 50, 100)
 DEFAULT_PER_PAGE = 20
 
@@ -68,23 +70,15 @@ def clean_params(params: QueryDict, invalid: set[str]) -> QueryDict:
     return cleaned
 
 
-# The open-data colleague's export routes (practices.open_data_urls), by list.
-EXPORT_URL_NAMES = {
-    "practices": "open_data:practice-export",
-    "case-reports": "open_data:case-report-export",
-    "metrics": "open_data:metric-export",
-}
-
-
 def export_links(params: QueryDict, *, kind: str = "practices") -> list[dict]:
-    """[{"format", "url"}, …]: the exports of list ``kind`` in CSV, XLSX and JSON, with the current filters."""
+    """[{"format", "url"}, …]: the public list ``kind`` as CSV, XLSX and JSON, with the current filters."""
     query = params.copy()
     for name in ("page", "per_page"):
         query.pop(name, None)
-    encoded = query.urlencode()
+    suffix = f"?{query.urlencode()}" if query else ""
+    url_name = PUBLIC_LISTS[kind].export_url_name
     return [
-        {"format": fmt.upper(),
-         "url": reverse(EXPORT_URL_NAMES[kind], kwargs={"fmt": fmt}) + (f"?{encoded}" if encoded else "")}
+        {"format": fmt.upper(), "url": reverse(url_name, kwargs={"fmt": fmt}) + suffix}
         for fmt in ("csv", "xlsx", "json")
     ]
 

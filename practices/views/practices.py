@@ -6,7 +6,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from .. import selectors
-from ..filters import PracticeFilterSet
+from ..lists import PRACTICES
 from ..models import Practice
 from .common import clean_params, export_links, page_links, paginate
 
@@ -23,8 +23,8 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def practice_list(request: HttpRequest) -> HttpResponse:
-    filterset = PracticeFilterSet(request.GET)
-    summary = selectors.practice_list_summary(filterset=filterset)
+    filterset = PRACTICES.filterset_class(request.GET)
+    summary = PRACTICES.summarize(filterset=filterset)
     listing = paginate(request, filterset.qs, count=summary["count"])
     # Links built from the page must not carry the rejected values along.
     params = clean_params(request.GET, set(filterset.form.errors))
@@ -37,11 +37,11 @@ def practice_list(request: HttpRequest) -> HttpResponse:
         "facets": selectors.practice_facets(filterset=filterset, params=params, path=request.path, summary=summary,
                                             limit=FACET_VALUES_SHOWN),
         "facet_totals": {name: len(rows) for name, rows in summary["facets"].items()},
-        "description": selectors.practice_filter_description(filterset=filterset, count=listing.page.paginator.count),
+        "description": PRACTICES.describe(filterset=filterset, count=listing.page.paginator.count),
         "errors": filterset.error_messages(),
         "sort_key": filterset.sort_key,
         "params": params,
-        "exports": export_links(params),
+        "exports": export_links(params, kind=PRACTICES.name),
     })
 
 

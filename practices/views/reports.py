@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from .. import selectors
 from ..filters import CaseReportFilterSet, MetricFilterSet
+from ..lists import PUBLIC_LISTS
 from ..models import CaseReport
+from ..selectors.case_reports import case_report_by_id
 from .common import clean_params, export_links, page_links, paginate
 
 
@@ -32,16 +34,30 @@ def case_report_list(request: HttpRequest) -> HttpResponse:
     })
 
 
-def case_report_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def case_report_detail(request: HttpRequest, source: str, position: int) -> HttpResponse:
+    """/case-reports/<source slug>/<position>/: a published report; drafts are not found."""
     try:
-        report = selectors.case_report_detail(pk=pk)
+        report = selectors.case_report_detail(source_slug=source, position=position)
     except CaseReport.DoesNotExist as exc:
         raise Http404(_("没有这篇案例报道")) from exc
+    canonical = report.get_absolute_url()
+    if request.path != canonical:
+        # "/case-reports/000/02/" finds the report too: one address per page.
+        return redirect(canonical, permanent=True)
     return render(request, "practices/case_report_detail.html", {
         "report": report,
         "paragraphs": selectors.case_report_paragraphs(report=report),
         "related": selectors.case_report_related_practices(report=report),
     })
+
+
+def case_report_redirect(request: HttpRequest, pk: int) -> HttpResponse:
+    """/case-reports/<id>/, the old address by database id: moved permanently to the natural URL."""
+    try:
+        report = case_report_by_id(pk=pk)
+    except CaseReport.DoesNotExist as exc:
+        raise Http404(_("没有这篇案例报道")) from exc
+    return redirect(report, permanent=True)
 
 
 def metric_list(request: HttpRequest) -> HttpResponse:
@@ -69,6 +85,5 @@ def about(request: HttpRequest) -> HttpResponse:
     return render(request, "practices/about.html", {
         "sources": selectors.source_list(),
         "totals": selectors.catalogue_totals(),
-        "exports": {kind.replace("-", "_"): export_links(QueryDict(), kind=kind)
-                    for kind in ("practices", "case-reports", "metrics")},
+        "exports": {kind.replace("-", "_"): export_links(QueryDict(), kind=kind) for kind in PUBLIC_LISTS},
     })

@@ -22,6 +22,10 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if "tests/browser/" in str(item.fspath):
             item.add_marker(pytest.mark.browser)
+            # Database access in a transaction that is rolled back, unless a test needs the
+            # transactional kind (pytest-django flushes every table after those). See ``catalogue_site``.
+            if item.get_closest_marker("django_db") is None:
+                item.add_marker(pytest.mark.django_db)
 
 
 @pytest.fixture(scope="session")
@@ -61,20 +65,41 @@ def screenshot(page):
     return take
 
 
-@pytest.fixture
-def live_catalogue(transactional_db, live_server):
-    """live_server with the real catalogue loaded from the committed fixture.
+@pytest.fixture(scope="session")
+def catalogue_site(django_db_setup, django_db_blocker):
+    """One live server for all browser tests, over the catalogue ``django_db_setup`` committed.
 
-    live_server tests are transactional: tables are flushed after each test,
-    so each test loads the fixture itself (pytest-django runs these last).
+    Not pytest-django's ``live_server``: any test using that is made transactional, which flushes
+    every table after each test, so each one had to ``loaddata`` the catalogue again (about 5 s).
+    Each browser test runs in a transaction that is rolled back. On SQLite (in memory) the server
+    shares that connection, so what a test does through the browser is rolled back too; on
+    PostgreSQL the server commits, so a test that writes restores what it changed. A test whose
+    server writes must be transactional (tests/browser/test_admin.py): pytest-django runs it after
+    the others, and the browser tests run last of all (tests/conftest.py), since its flush empties
+    the database. Whatever a test needs the server to see is committed by a session fixture.
     """
     from django.core.management import call_command
+    from django.test.utils import modify_settings
+    from pytest_django.live_server_helper import LiveServer
 
     from practices.models import Practice
 
-    if not Practice.objects.exists():
-        call_command("createcachetable", verbosity=0)
-        call_command("loaddata", "catalogue.json", verbosity=0)
-        # loaddata bypasses the per-save search updates (the fixture holds no search words).
-        call_command("rebuild_search_index", verbosity=0)
-    return live_server
+    with django_db_blocker.unblock():
+        if Practice.objects.count() != 72:  # e.g. run after a transactional test flushed it
+            call_command("createcachetable", verbosity=0)
+            call_command("loaddata", "catalogue.json", verbosity=0)
+            # loaddata bypasses the per-save search updates (the fixture holds no search words).
+            call_command("rebuild_search_index", verbosity=0)
+        server = LiveServer("localhost", start=False)
+        with modify_settings(ALLOWED_HOSTS={"append": "localhost"}):
+            server.start()
+            try:
+                yield server
+            finally:
+                server.stop()
+
+
+@pytest.fixture
+def live_catalogue(catalogue_site):
+    """The shared live server over the loaded catalogue."""
+    return catalogue_site

@@ -7,20 +7,28 @@ import re
 import pytest
 
 PASSWORD = "correct-horse-battery-staple"
+# Transactional: the server's writes must commit (on SQLite the server shares the test's connection,
+# and an open test transaction locks the tables it writes). Its flush at the end is why the browser
+# tests run last and this one after the others (pytest-django orders transactional tests after).
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@pytest.fixture
-def editor_account(live_catalogue):
-    """A staff member in the 编辑 role (the roles are re-created: live_server tests flush every table)."""
+@pytest.fixture(scope="session")
+def editor_account(catalogue_site, django_db_blocker):
+    """A staff member in the 编辑 role, committed so that the live server sees it on PostgreSQL too.
+
+    The roles come from migration 0002; they are re-created if a flush removed them.
+    """
     from django.apps import apps
     from django.contrib.auth.models import Group
 
     from tests.factories import UserFactory
 
-    if not Group.objects.filter(name="编辑", permissions__isnull=False).exists():
-        importlib.import_module("practices.migrations.0002_staff_roles").create_roles(apps, None)
-    user = UserFactory(username="bianji", password=PASSWORD)
-    user.groups.add(Group.objects.get(name="编辑"))
+    with django_db_blocker.unblock():
+        if not Group.objects.filter(name="编辑", permissions__isnull=False).exists():
+            importlib.import_module("practices.migrations.0002_staff_roles").create_roles(apps, None)
+        user = UserFactory(username="bianji", password=PASSWORD)
+        user.groups.add(Group.objects.get(name="编辑"))
     return user
 
 

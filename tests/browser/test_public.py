@@ -6,10 +6,7 @@ import csv
 import io
 import re
 
-import pytest
 from playwright.sync_api import expect
-
-pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_filter_by_category_then_city_by_clicking_facets(live_catalogue, page, screenshot):

@@ -1,22 +1,25 @@
 """Property tests: any text gives a result or a clear parse error, never another exception.
 
-The number of examples comes from the hypothesis profile: "ci" (the default
-in `make test`) runs 2,000 per property, over 10,000 in all; "dev" runs 100
-for a quick local loop (HYPOTHESIS_PROFILE=dev).
+The number of examples comes from the hypothesis profile registered in
+tests/conftest.py: "ci" (selected by `make test` and CI) runs 2,000 per
+property, 10,000 in all; "dev" (the default) runs 100 for a quick local loop.
+These tests are pure: `make test` runs them once, in the SQLite pass.
 """
 from __future__ import annotations
 
-import os
 from decimal import Decimal
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings
+import pytest
+from hypothesis import given
 from hypothesis import strategies as st
 
 from practices.importer import normalize, places
 from practices.importer.metrics import extract_metrics
 from practices.importer.parsing import ParsedCatalogue, SourceParseError, parse_practices
 from practices.importer.reports import ManifestError, ParsedReportDocument, load_manifest, parse_report_document
+
+pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCES = ROOT / "fixtures" / "sources"
@@ -25,11 +28,6 @@ REPORT = (SOURCES / "004_5920e912d40b6210.txt").read_text(encoding="utf-8")
 MANIFEST = load_manifest(ROOT / "fixtures" / "manifests" / "004_5920e912d40b6210.toml")
 LINES = PRACTICES.split("\n")
 
-settings.register_profile("ci", max_examples=2000, deadline=None,
-                          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-settings.register_profile("dev", max_examples=100, deadline=None,
-                          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 # Text that looks like the sources: real lines, digits, units, CJK and noise.
 chinese = st.text(alphabet=st.sampled_from("市：、，。％%万亿元户家个天年月日超近约余多以上逾0123456789.-至（）“”\n 青岛温州融资"),

@@ -1,4 +1,4 @@
-"""Querying the index: ranked search, unranked matching and the query plan."""
+"""Querying the index: ranked search, unranked matching and the query plan (reads only; index.py writes)."""
 from __future__ import annotations
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
@@ -9,7 +9,7 @@ from django.db.models.functions import Concat
 
 from ..importer.search_text import fts5_query, query_terms
 from ..models import CaseReportSearchRow, Practice, PracticeSearchRow
-from .documents import CASE_REPORTS, CONFIG, PRACTICES, _backend, _Index
+from .index import CASE_REPORTS, CONFIG, PRACTICES, SearchIndex, search_backend
 
 # bm25 column weights (title, document): a word in the name counts ten times.
 FTS5_WEIGHTS = (10.0, 1.0)
@@ -42,12 +42,12 @@ def _squash(rank):
     return rank / (Value(1.0) + rank)
 
 
-def _search(queryset: QuerySet, index: _Index, q: str) -> QuerySet:
+def _search(queryset: QuerySet, index: SearchIndex, q: str) -> QuerySet:
     terms = query_terms(q)
     if not terms:
         # Still annotated, so that callers may order by search_rank whatever q was.
         return queryset.annotate(search_rank=Value(0.0, output_field=FloatField())).none()
-    backend = _backend(queryset.db)
+    backend = search_backend(queryset.db)
     if backend == "postgresql":
         query = SearchQuery(" ".join(terms), config=CONFIG, search_type="plain")
         matched = queryset.filter(search_vector=query)
@@ -92,11 +92,11 @@ def _search(queryset: QuerySet, index: _Index, q: str) -> QuerySet:
     return queryset.order_by("-search_rank", *index.tiebreak)
 
 
-def _matching(queryset: QuerySet, index: _Index, q: str) -> QuerySet:
+def _matching(queryset: QuerySet, index: SearchIndex, q: str) -> QuerySet:
     terms = query_terms(q)
     if not terms:
         return queryset.none()
-    backend = _backend(queryset.db)
+    backend = search_backend(queryset.db)
     if backend == "postgresql":
         return queryset.filter(search_vector=SearchQuery(" ".join(terms), config=CONFIG, search_type="plain"))
     if backend == "fts5":

@@ -1,5 +1,5 @@
 """``manage.py loadtest``: gunicorn (production settings) under wrk with a URL mix, optionally through a
-PostgreSQL restart. The work is in ``bench/loadtest.py`` and ``bench/wrk/mix.lua``; see docs/reliability.md.
+PostgreSQL restart. The work is in ``bench/loadtest/`` and ``bench/wrk/mix.lua``; see docs/reliability.md.
 """
 from __future__ import annotations
 

@@ -1,16 +1,34 @@
-"""``synthetic_clear()``: removing synthetic sets with plain DELETEs."""
+"""Removing synthetic sets (``synthetic_clear``) and proving a set is deterministic (``synthetic_digest``).
+
+Clearing uses plain DELETEs: Django's own cascade would load every row to send
+simple_history's delete signals and log a history row for each. The digest
+hashes a set's content, independent of ids, timestamps and where its numbers
+start, so two generations of the same seed can be compared on any database.
+"""
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.db import models, transaction
 
-from ..catalogue_cache import catalogue_changed
-from ..models import CaseReport, City, Practice, PracticeEntry, Province, SourceDocument
-from .search_index import search_index_refresh
-from .sets import SyntheticError, source_filename, synthetic_sources
+from practices.catalogue_cache import catalogue_changed
+from practices.models import (
+    CaseReport,
+    City,
+    Metric,
+    Practice,
+    PracticeEntry,
+    Province,
+    RelatedPractice,
+    SourceDocument,
+)
+from practices.search import search_index_rebuild
+
+from .material import SyntheticError, source_filename, synthetic_sources
 
 
 @dataclass
@@ -114,7 +132,55 @@ def synthetic_clear(*, seed: int | None = None, rebuild_search: bool = True) -> 
         _raw_delete(SourceDocument.objects.filter(pk__in=ids), result.deleted)
         if rebuild_search:
             # Raw deletes send no signal: let the index forget the records.
-            result.search_index = search_index_refresh(practices=gone_practices, case_reports=gone_reports)
+            index_started = time.perf_counter()
+            report = search_index_rebuild(practices=gone_practices, case_reports=gone_reports)
+            result.search_index = (f"已调用 practices.search.search_index_rebuild() 从搜索索引中移除合成记录"
+                                   f"（{time.perf_counter() - index_started:.1f} 秒）：{report}")
     result.sources = [s.filename for s in sources]
     result.seconds = time.perf_counter() - started
     return result
+
+
+
+def synthetic_digest(*, seed: int) -> str:
+    """SHA-256 of the synthetic set of ``seed``'s content, independent of ids, timestamps and
+    where its numbers start (numbers are taken relative to the set's first)."""
+    source = SourceDocument.objects.filter(filename=source_filename(seed)).first()
+    if source is None:
+        raise SyntheticError(f"没有种子 {seed} 的合成数据。")
+    digest = hashlib.sha256()
+    practices = Practice.objects.filter(source=source)
+    first = practices.aggregate(low=models.Min("number"))["low"] or 0
+
+    def feed(*values: object) -> None:
+        digest.update(json.dumps(values, ensure_ascii=False, default=str).encode("utf-8") + b"\n")
+
+    for row in practices.order_by("number").values_list("number", "name", "category__number", "status",
+                                                         "published_at", "raw_text"):
+        feed("practice", row[0] - first, *row[1:5], row[5].split("\n", 1)[-1])
+    for row in (PracticeEntry.objects.filter(practice__source=source)
+                .order_by("practice__number", "position")
+                .values_list("practice__number", "position", "city__slug", "text")):
+        feed("entry", row[0] - first, *row[1:])
+    metric_fields = ("position", "raw", "value", "high", "unit", "normalized_value", "normalized_high",
+                     "normalized_unit", "kind", "qualifier", "label", "as_of", "as_of_year", "as_of_month",
+                     "sentence", "offset")
+    for row in (Metric.objects.filter(entry__practice__source=source)
+                .order_by("entry__practice__number", "entry__position", "position")
+                .values_list("entry__practice__number", "entry__position", *metric_fields)):
+        feed("metric", row[0] - first, *(format(v.normalize(), "f") if isinstance(v, Decimal) else v
+                                         for v in row[1:]))
+    reports = (CaseReport.objects.filter(source=source).select_related("province").order_by("position")
+               .prefetch_related("cities", "categories"))
+    for report in reports:
+        feed("report", report.position, report.title, report.kicker, report.province.name, report.body,
+             sorted(c.slug for c in report.cities.all()), sorted(c.number for c in report.categories.all()))
+    for row in (RelatedPractice.objects.filter(case_report__source=source)
+                .order_by("case_report__position", "rank")
+                .values_list("case_report__position", "practice__number", "score", "rank")):
+        feed("related", row[0], row[1] - first, format(row[2].normalize(), "f"), row[3])
+    for row in (Metric.objects.filter(case_report__source=source)
+                .order_by("case_report__position", "position")
+                .values_list("case_report__position", *metric_fields)):
+        feed("report-metric", *(format(v.normalize(), "f") if isinstance(v, Decimal) else v for v in row))
+    return digest.hexdigest()

@@ -1,21 +1,48 @@
-"""Writing the records: practices with their entries and metrics, then case reports, in bulk."""
+"""``synthetic_generate()``: one seeded synthetic set, written in bulk in one transaction.
+
+Practices with their entries and metrics are written in chunks, then the case
+reports; every random choice comes from ``random.Random`` seeded by (seed,
+record index), so the same seed over the same real catalogue gives the same data.
+"""
 from __future__ import annotations
 
+import hashlib
+import json
 import random
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
-from ..importer import places
-from ..importer.metrics import ExtractedMetric, extract_metrics
-from ..models import CaseReport, Category, Metric, Practice, PracticeEntry, RelatedPractice, SourceDocument, Status
-from .cities import _Places
-from .pool import CategoryPool, Pool
-from .sets import BATCH_SIZE, CHUNK_SIZE
+from django.db import IntegrityError, transaction
+from django.db.models import Max
 
-if TYPE_CHECKING:
-    from .generation import GenerationResult
+from practices.importer.metrics import ExtractedMetric, extract_metrics
+from practices.models import (
+    CaseReport,
+    Category,
+    Metric,
+    Practice,
+    PracticeEntry,
+    RelatedPractice,
+    SourceDocument,
+    Status,
+)
+from practices.search import search_index_rebuild
+
+from .material import (
+    BATCH_SIZE,
+    CHUNK_SIZE,
+    GENERATOR_VERSION,
+    CategoryPool,
+    PlaceRows,
+    Pool,
+    SyntheticError,
+    build_pool,
+    province_short_name,
+    source_filename,
+)
 
 # How many city entries a practice has (1–5) and how often.
 ENTRY_COUNT_WEIGHTS = {1: 30, 2: 30, 3: 20, 4: 12, 5: 8}
@@ -30,11 +57,36 @@ MAX_REPORTS = 32767
 # Synthetic records are "published" at fixed times, one minute apart, so that
 # the data (not only its shape) is reproducible.
 PUBLISHED_EPOCH = datetime(2024, 1, 1, tzinfo=UTC)
+GENERATOR_NAME = "bench.synthetic"
+
+
+@dataclass
+class GenerationResult:
+    seed: int
+    practices: int = 0
+    entries: int = 0
+    metrics: int = 0
+    case_reports: int = 0
+    related: int = 0
+    cities: int = 0
+    provinces: int = 0
+    cities_created: int = 0
+    provinces_created: int = 0
+    first_number: int | None = None
+    last_number: int | None = None
+    seconds: float = 0.0  # writing the records
+    total_seconds: float = 0.0  # including the search index
+    search_index: str = ""
 
 
 def _rng(seed: int, *parts: object) -> random.Random:
     # String seeds are hashed with SHA-512: stable across runs, platforms and PYTHONHASHSEED.
     return random.Random(":".join(str(p) for p in (seed, *parts)))
+
+
+def _chunks(total: int, size: int) -> Iterator[range]:
+    for start in range(0, total, size):
+        yield range(start, min(total, start + size))
 
 
 def _compose(rng: random.Random, pool: CategoryPool) -> tuple[str, list[tuple[int, ExtractedMetric]]]:
@@ -72,13 +124,8 @@ def _metric(owner: dict, position: int, base: int, found: ExtractedMetric) -> Me
     )
 
 
-def _chunks(total: int, size: int) -> Iterator[range]:
-    for start in range(0, total, size):
-        yield range(start, min(total, start + size))
-
-
 def _write_practices(chunk: range, *, seed: int, first: int, source: SourceDocument, pool: Pool,
-                     categories: dict[int, Category], assigned: list[int], where: _Places,
+                     categories: dict[int, Category], assigned: list[int], where: PlaceRows,
                      index: dict[int, list[tuple[int, str]]], result: GenerationResult) -> None:
     counts = list(ENTRY_COUNT_WEIGHTS)
     weights = list(ENTRY_COUNT_WEIGHTS.values())
@@ -122,8 +169,8 @@ def _write_practices(chunk: range, *, seed: int, first: int, source: SourceDocum
 
 
 def _write_reports(*, seed: int, practices: int, source: SourceDocument, pool: Pool,
-                   categories: dict[int, Category], where: _Places, index: dict[int, list[tuple[int, str]]],
-                   result: GenerationResult, progress) -> None:
+                   categories: dict[int, Category], where: PlaceRows, index: dict[int, list[tuple[int, str]]],
+                   result: GenerationResult, progress: Callable[[str, int, int], None] | None) -> None:
     total = min(MAX_REPORTS, max(1, practices // PRACTICES_PER_REPORT))
     numbers = sorted(categories)
     for chunk in _chunks(total, CHUNK_SIZE):
@@ -142,7 +189,7 @@ def _write_reports(*, seed: int, practices: int, source: SourceDocument, pool: P
             rng.shuffle(sentences)
             paragraphs = ["".join(sentences[k:k + 3]) for k in range(0, len(sentences), 3)]
             body = "\n\n".join(paragraphs)
-            short = places._PROVINCE_SUFFIX.sub("", province.name)
+            short = province_short_name(province.name)
             reports.append(CaseReport(
                 source=source, position=j + 1, title=(short + related[0][1])[:200], kicker=rng.choice(pool.kickers),
                 province=province, body=body, status=Status.PUBLISHED,
@@ -171,3 +218,78 @@ def _write_reports(*, seed: int, practices: int, source: SourceDocument, pool: P
         result.metrics += len(metric_rows)
         if progress:
             progress("case reports", chunk.stop, total)
+
+
+def _manifest(**values: object) -> str:
+    return json.dumps({"generator": GENERATOR_NAME, "version": GENERATOR_VERSION, **values},
+                      ensure_ascii=False, sort_keys=True, indent=2) + "\n"
+
+
+def synthetic_generate(*, practices: int, seed: int,
+                       progress: Callable[[str, int, int], None] | None = None,
+                       rebuild_search: bool = True) -> GenerationResult:
+    """Add ``practices`` synthetic practices (and their entries, metrics, case reports) for ``seed``.
+
+    One transaction. Raises SyntheticError when the real catalogue is
+    missing or a set for ``seed`` already exists. ``progress(stage, done,
+    total)`` is called after each chunk. With ``rebuild_search``, the new
+    records are indexed for search in the same transaction: bulk writes
+    bypass save() and the signals that keep the index current.
+    """
+    if practices < 1:
+        raise SyntheticError("--practices 必须是正整数。")
+    started = time.perf_counter()
+    filename = source_filename(seed)
+    if SourceDocument.objects.filter(filename=filename).exists():
+        raise SyntheticError(f"种子 {seed} 的合成数据已存在（{filename}）：先用 --clear 清除。")
+    result = GenerationResult(seed=seed)
+    pool = build_pool()
+    categories = {c.number: c for c in Category.objects.order_by("number")}
+    try:
+        with transaction.atomic():
+            where = PlaceRows()
+            where.ensure()
+            where.order = list(range(len(where.cities)))
+            _rng(seed, "cities").shuffle(where.order)
+            first = (Practice.objects.aggregate(top=Max("number"))["top"] or 0) + 1
+            raw = _manifest(seed=seed, practices=practices)
+            source = SourceDocument.objects.create(
+                filename=filename, title=f"合成数据（种子 {seed}，{practices} 条典型做法）",
+                kind=SourceDocument.Kind.PRACTICE_LIST, publisher="generate_synthetic", raw_text=raw,
+                sha256=hashlib.sha256(raw.encode("utf-8")).hexdigest(),
+            )
+            numbers = sorted(categories)
+            weights = [pool.categories[n].weight for n in numbers]
+            assigned = _rng(seed, "categories").choices(numbers, weights=weights, k=practices)
+            index: dict[int, list[tuple[int, str]]] = {n: [] for n in numbers}  # category -> [(pk, name)]
+            for chunk in _chunks(practices, CHUNK_SIZE):
+                _write_practices(chunk, seed=seed, first=first, source=source, pool=pool, categories=categories,
+                                 assigned=assigned, where=where, index=index, result=result)
+                if progress:
+                    progress("practices", chunk.stop, practices)
+            _write_reports(seed=seed, practices=practices, source=source, pool=pool, categories=categories,
+                           where=where, index=index, result=result, progress=progress)
+            result.first_number, result.last_number = first, first + practices - 1
+            raw = _manifest(seed=seed, practices=practices, first_number=result.first_number,
+                            last_number=result.last_number, case_reports=result.case_reports,
+                            created_provinces=where.created_provinces, created_cities=where.created_cities)
+            SourceDocument.objects.filter(pk=source.pk).update(
+                raw_text=raw, sha256=hashlib.sha256(raw.encode("utf-8")).hexdigest()
+            )
+            result.seconds = time.perf_counter() - started
+            if rebuild_search:
+                # Inside the transaction: the data and its index arrive together or not at all.
+                report = search_index_rebuild(
+                    practices=Practice.objects.filter(source=source),
+                    case_reports=CaseReport.objects.filter(source=source),
+                    progress=(lambda label, done, total: progress(f"search index: {label}", done, total))
+                    if progress else None,
+                )
+                result.search_index = (f"已调用 practices.search.search_index_rebuild() 为合成记录建立搜索索引"
+                                       f"（{time.perf_counter() - started - result.seconds:.1f} 秒）：{report}")
+    except IntegrityError as exc:
+        raise SyntheticError(f"写入失败，数据库未改动：{exc}") from exc
+    result.cities, result.provinces = len(where.cities), len(where.provinces)
+    result.cities_created, result.provinces_created = len(where.created_cities), len(where.created_provinces)
+    result.total_seconds = time.perf_counter() - started
+    return result

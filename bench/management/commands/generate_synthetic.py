@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
-from practices.synthetic import SyntheticError, synthetic_clear, synthetic_generate
+from bench.synthetic import SyntheticError, synthetic_clear, synthetic_generate
 
 
 class Command(BaseCommand):
