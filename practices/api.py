@@ -299,16 +299,16 @@ class CaseReportViewSet(FacetedListMixin, ReadOnlyViewSet):
 
 
 @extend_schema_view(
-    list=extend_schema(summary="典型做法的量化指标（可筛选）"),
+    list=extend_schema(summary="典型做法和案例报道的量化指标（可筛选）"),
     retrieve=extend_schema(summary="一个指标"),
 )
 class MetricViewSet(FacetedListMixin, ReadOnlyViewSet):
-    """Metrics extracted from published practices; filters as on /metrics/."""
+    """Metrics extracted from published practices and case reports; filters as on /metrics/."""
 
     public_list = lists.METRICS
     serializer_class = serializers.MetricSerializer
 
     def get_queryset(self) -> QuerySet[Metric]:
         return Metric.objects.published().select_related(
-            "entry__practice__category", "entry__city__province"
+            "entry__practice__category", "entry__city__province", "case_report__source",
         )

@@ -9,7 +9,9 @@ FilterSets and ``published_only`` both see to it).
 
 * CSV: UTF-8 with a BOM (Excel on Chinese Windows otherwise guesses GBK),
   streamed row by row so memory stays flat whatever the catalogue's size.
-* XLSX: one sheet, built in memory (a zip cannot be written as a stream).
+* XLSX: one sheet, built in memory (a zip cannot be written as a stream);
+  numbers (number, value, normalized_value, as_of_year …) and dates are typed
+  cells, so sorting and sums work in Excel and LibreOffice.
 * JSON: a list of objects keyed by column name, streamed.
 
 CSV and XLSX cells starting with = + - @ (or a tab/CR) get a leading ``'``
@@ -231,7 +233,9 @@ def xlsx_bytes(table: Table, *, title: str, deterministic: bool = False) -> byte
     ``deterministic`` fixes the document dates and zip timestamps so that the
     same rows always give the same bytes (for the data release).
     """
-    dataset = table.dataset()
+    # Numbers and dates as typed cells, so that sorting and sums work in a spreadsheet.
+    types = resources.spreadsheet_cell_types(table.resource)
+    dataset = tablib.Dataset(*(resources.typed_row(row, types) for row in table.rows()), headers=table.headers)
     dataset.title = title[:31]  # Excel's sheet-name limit
     data = resources.XLSX().export_data(dataset)
     return normalise_xlsx(data) if deterministic else data

@@ -4,7 +4,8 @@ Parameter names are a public contract (they appear in shareable URLs):
 
 * practices: ``category``, ``city``, ``province``, ``has_metrics``, ``q``, ``sort``
 * case reports: ``province``, ``city``, ``category``, ``q``
-* metrics: ``unit``, ``city``, ``category``, ``practice``, ``kind``, ``sort``
+* metrics: ``unit``, ``measure``, ``owner`` (practice or case_report), ``city``, ``category``,
+  ``practice``, ``kind``, ``sort``
 
 Places and categories are resolved to model instances while the form is
 cleaned, so an unknown value is a form error naming the value (the API answers
@@ -19,7 +20,7 @@ from collections.abc import Callable
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -245,10 +246,24 @@ class CaseReportFilterSet(PublishedFilterSet):
 
 
 class MetricFilterSet(PublishedFilterSet):
-    """Filters for /metrics/ and the metric API: practice metrics (from city entries) only."""
+    """Filters for /metrics/ and the metric API: the metrics of published practices and case reports.
+
+    Sorting by value is only meaningful within one unit (元 next to % is not an
+    order), so ``sort=value``/``-value`` is honoured only when ``unit`` is
+    given; otherwise the default order applies and ``notices()`` says why.
+    """
+
+    OWNER_PRACTICE = "practice"
+    OWNER_CASE_REPORT = "case_report"
+    VALUE_SORTS = frozenset({"value", "-value"})
 
     unit = django_filters.CharFilter(
         field_name="normalized_unit", label=_("标准单位"), max_length=20,
+    )
+    measure = django_filters.CharFilter(field_name="measure", label=_("度量"), max_length=20)
+    owner = django_filters.ChoiceFilter(
+        method="filter_owner", label=_("来源"),
+        choices=[(OWNER_PRACTICE, _("典型做法")), (OWNER_CASE_REPORT, _("案例报道"))],
     )
     city = LookupFilter(
         method="filter_city", label=_("城市"),
@@ -265,31 +280,60 @@ class MetricFilterSet(PublishedFilterSet):
     sort = django_filters.ChoiceFilter(
         method="filter_noop", label=_("排序"), empty_label=None,
         choices=[
+            ("practice", _("所属做法或报道及顺序")),
             ("-value", _("标准化数值（大到小）")), ("value", _("标准化数值（小到大）")),
-            ("practice", _("典型做法序号")),
         ],
     )
 
+    # Practice metrics first (by practice, city entry, position), then case
+    # reports (by source, report, position); nulls_last keeps that order on
+    # SQLite and PostgreSQL alike.
+    OWNER_ORDER = (
+        F("entry__practice__number").asc(nulls_last=True), F("entry__position").asc(nulls_last=True),
+        F("case_report__source__filename").asc(nulls_last=True),
+        F("case_report__position").asc(nulls_last=True), "position", "pk",
+    )
     sort_orders = {
-        "-value": ("-normalized_value", "entry__practice__number", "entry__position", "position"),
-        "value": ("normalized_value", "entry__practice__number", "entry__position", "position"),
-        "practice": ("entry__practice__number", "entry__position", "position"),
+        "practice": OWNER_ORDER,
+        "-value": ("-normalized_value", *OWNER_ORDER),
+        "value": ("normalized_value", *OWNER_ORDER),
     }
-    default_sort = "-value"
+    default_sort = "practice"
 
     class Meta:
         model = Metric
         fields: list[str] = []
 
-    def __init__(self, data=None, queryset=None, *, request=None, prefix=None):
-        queryset = Metric.objects.all() if queryset is None else queryset
-        super().__init__(data, queryset.filter(entry__isnull=False), request=request, prefix=prefix)
+    @property
+    def sort_key(self) -> str:
+        key = super().sort_key
+        if key in self.VALUE_SORTS and not self.selected().get("unit"):
+            return self.default_sort
+        return key
+
+    def value_sort_offered(self) -> bool:
+        """Sorting by value is offered only within exactly one unit."""
+        return bool(self.selected().get("unit"))
+
+    def notices(self) -> list[str]:
+        """Why a requested value sort was not applied (never mixing 元 and %)."""
+        self.errors  # noqa: B018
+        if self.form.cleaned_data.get("sort") in self.VALUE_SORTS and not self.value_sort_offered():
+            return [str(_("按数值排序只能在选定一个标准单位后使用（不同单位的数值不能比较），已按所属做法或报道排序。"))]
+        return []
+
+    def filter_owner(self, queryset, name, value):
+        if value == self.OWNER_PRACTICE:
+            return queryset.filter(entry__isnull=False)
+        return queryset.filter(case_report__isnull=False)
 
     def filter_city(self, queryset, name, value):
-        return queryset.filter(entry__city=value)
+        reports = CaseReport.cities.through.objects.filter(city=value).values("casereport")
+        return queryset.filter(Q(entry__city=value) | Q(case_report__in=reports))
 
     def filter_category(self, queryset, name, value):
-        return queryset.filter(entry__practice__category=value)
+        reports = CaseReport.categories.through.objects.filter(category=value).values("casereport")
+        return queryset.filter(Q(entry__practice__category=value) | Q(case_report__in=reports))
 
     def filter_noop(self, queryset, name, value):
         return queryset

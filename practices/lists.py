@@ -51,8 +51,13 @@ class PublicList:
 
 def metric_facets(*, filterset: filters.MetricFilterSet, params: QueryDict, path: str = "",
                   summary: dict | None = None) -> dict[str, list[Facet]]:
-    """{"unit": [Facet, …]}: the metric list's one facet, shaped like the other lists' facets."""
-    return {"unit": selectors.metric_unit_facets(filterset=filterset, params=params, path=path, summary=summary)}
+    """{"owner"|"measure"|"unit": [Facet, …]}: the metric list's facets, shaped like the other lists' facets."""
+    common = {"filterset": filterset, "params": params, "path": path, "summary": summary}
+    return {
+        "owner": selectors.metric_owner_facets(**common),
+        "measure": selectors.metric_measure_facets(**common),
+        "unit": selectors.metric_unit_facets(**common),
+    }
 
 
 PRACTICES = PublicList(

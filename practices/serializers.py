@@ -102,7 +102,7 @@ class SourceSerializer(serializers.ModelSerializer):
 # -- metrics -----------------------------------------------------------------
 METRIC_VALUE_FIELDS = [
     "raw", "value", "high", "unit", "normalized_value", "normalized_high", "normalized_unit",
-    "kind", "qualifier", "label", "as_of", "as_of_year", "as_of_month", "sentence", "verified",
+    "kind", "qualifier", "label", "measure", "as_of", "as_of_year", "as_of_month", "sentence", "verified",
 ]
 
 
@@ -136,17 +136,26 @@ class CaseReportMetricSerializer(MetricBaseSerializer):
 
 
 class MetricSerializer(MetricBaseSerializer):
-    """/api/metrics/: a practice metric with the practice and city it belongs to.
+    """/api/metrics/: a metric of a published practice or case report, with what it belongs to.
 
-    ``practice.number`` + ``city.slug`` + ``position`` identify it.
+    ``owner`` says which: a practice metric has ``practice``, ``category`` and
+    ``city`` (``practice.number`` + ``city.slug`` + ``position`` identify it)
+    and ``case_report`` null; a case-report metric has ``case_report``
+    (``case_report.source`` + ``case_report.position`` + ``position``) and the
+    other three null.
     """
 
-    practice = PracticeRefSerializer(source="entry.practice", read_only=True)
-    category = CategoryRefSerializer(source="entry.practice.category", read_only=True)
-    city = CityRefSerializer(source="entry.city", read_only=True)
+    owner = serializers.SerializerMethodField(help_text="practice（典型做法）或 case_report（案例报道）。")
+    practice = PracticeRefSerializer(source="entry.practice", read_only=True, allow_null=True)
+    category = CategoryRefSerializer(source="entry.practice.category", read_only=True, allow_null=True)
+    city = CityRefSerializer(source="entry.city", read_only=True, allow_null=True)
+    case_report = CaseReportRefSerializer(read_only=True, allow_null=True)
 
     class Meta(MetricBaseSerializer.Meta):
-        fields = ["practice", "category", "city", "position", *METRIC_VALUE_FIELDS]
+        fields = ["owner", "practice", "category", "city", "case_report", "position", *METRIC_VALUE_FIELDS]
+
+    def get_owner(self, metric: Metric) -> str:
+        return "practice" if metric.entry_id else "case_report"
 
 
 # -- practices ---------------------------------------------------------------

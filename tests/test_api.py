@@ -167,12 +167,33 @@ def test_every_metric_has_a_unique_business_key(client, catalogue):
     from practices.models import Metric
 
     keys = []
-    for page in range(1, 10):
+    for page in range(1, 20):
         data = get_json(client, "/api/metrics/", {"page_size": 100, "sort": "practice", "page": page})
-        keys += [(item["practice"]["number"], item["city"]["slug"], item["position"]) for item in data["results"]]
+        for item in data["results"]:
+            if item["owner"] == "practice":
+                assert item["case_report"] is None
+                keys.append(("practice", item["practice"]["number"], item["city"]["slug"], item["position"]))
+            else:
+                assert item["owner"] == "case_report" and item["practice"] is None and item["city"] is None
+                keys.append(("case_report", item["case_report"]["source"], item["case_report"]["position"],
+                             item["position"]))
+            assert item["measure"]
         if data["next"] is None:
             break
-    assert len(keys) == len(set(keys)) == data["count"] == Metric.objects.filter(entry__isnull=False).count()
+    published = Metric.objects.published()
+    assert len(keys) == len(set(keys)) == data["count"] == published.count()
+    assert sum(key[0] == "case_report" for key in keys) == published.filter(case_report__isnull=False).count() > 100
+
+
+def test_metric_api_filters_by_owner_and_measure(client, catalogue):
+    from practices.models import Metric
+
+    reports = get_json(client, "/api/metrics/", {"owner": "case_report", "page_size": 100})
+    assert reports["count"] == Metric.objects.published().filter(case_report__isnull=False).count()
+    assert {item["owner"] for item in reports["results"]} == {"case_report"}
+    assert {"owner", "measure", "unit"} <= set(reports["facets"])
+    firms = get_json(client, "/api/metrics/", {"measure": "企业数"})
+    assert firms["count"] and {item["measure"] for item in firms["results"]} == {"企业数"}
 
 
 def test_page_size_is_capped(client, catalogue):

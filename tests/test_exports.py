@@ -4,10 +4,12 @@ from __future__ import annotations
 import csv
 import io
 import json
+from decimal import Decimal
 from urllib.parse import urlencode
 
 import openpyxl
 import pytest
+import tablib
 from django.http import StreamingHttpResponse
 
 pytestmark = pytest.mark.django_db
@@ -74,6 +76,52 @@ def test_practices_xlsx_opens_with_openpyxl(client, catalogue):
     assert rows[1][1] == "推进企业开办智能化、极简化"
 
 
+def test_xlsx_keeps_numbers_as_numbers(client, catalogue):
+    from practices.models import Metric
+
+    _, body = download(client, "/metrics/export.xlsx")
+    sheet = openpyxl.load_workbook(io.BytesIO(body)).active
+    headers = [cell.value for cell in sheet[1]]
+    rows = list(sheet.iter_rows(min_row=2))
+    assert len(rows) == Metric.objects.published().count()
+    for name in ("value", "normalized_value", "position", "offset"):
+        column = headers.index(name)
+        assert all(row[column].data_type == "n" and isinstance(row[column].value, (int, float)) for row in rows), name
+    year = headers.index("as_of_year")
+    years = [row[year] for row in rows if row[year].value is not None]
+    assert years and all(cell.data_type == "n" and 1990 < cell.value < 2100 for cell in years)
+    # Text stays text, and a number written as text in the source ("10日") is not turned into a number.
+    assert all(row[headers.index("raw")].data_type == "s" for row in rows)
+    values = sorted(float(row[headers.index("normalized_value")].value) for row in rows)
+    assert values[-1] == float(max(m.normalized_value for m in Metric.objects.published()))
+    _, body = download(client, "/practices/export.xlsx")
+    practices = openpyxl.load_workbook(io.BytesIO(body)).active
+    assert [cell.value for cell in practices["A"][1:4]] == [1, 2, 3]
+
+
+def test_xlsx_typing_keeps_dates_as_dates_and_empty_cells_empty():
+    import datetime
+
+    from import_export import widgets
+
+    from practices.resources import XLSX, PlainDecimalWidget, PlainIntegerWidget, typed_row
+
+    types = [PlainDecimalWidget().clean, PlainIntegerWidget().clean, widgets.DateWidget().clean, None]
+    row = typed_row(["-5.25", "", "2024-03-01", "-5"], types)
+    assert row == [Decimal("-5.25"), None, datetime.date(2024, 3, 1), "-5"]
+    dataset = tablib.Dataset(row, headers=["value", "high", "date", "text"])
+    cells = openpyxl.load_workbook(io.BytesIO(XLSX().export_data(dataset))).active[2]
+    assert cells[0].value == -5.25 and cells[1].value is None
+    assert cells[2].is_date and cells[2].value.date() == datetime.date(2024, 3, 1)
+    assert cells[3].value == "'-5"  # text that looks like a formula is still quoted
+
+
+def test_csv_stays_text(client, catalogue):
+    _, body = download(client, "/metrics/export.csv?practice=15&sort=practice")
+    rows = csv_rows(body)
+    assert len(rows) > 1 and all(isinstance(cell, str) for row in rows for cell in row)
+
+
 def test_practices_json_is_a_list_of_objects_keyed_by_column(client, catalogue):
     from practices.models import Practice
     from practices.resources import JSON, PracticeResource
@@ -97,7 +145,7 @@ def test_case_report_and_metric_exports(client, catalogue, kind, fmt):
 
     expected = {
         "case-reports": CaseReport.objects.published().count(),
-        "metrics": Metric.objects.published().filter(entry__isnull=False).count(),  # as on /metrics/
+        "metrics": Metric.objects.published().count(),  # as on /metrics/: practice and case-report metrics
     }[kind]
     response, body = download(client, f"/{kind}/export.{fmt}")
     assert f'filename="{kind}.{fmt}"' in response["Content-Disposition"]

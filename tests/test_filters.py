@@ -157,26 +157,67 @@ def test_metric_unit_filter_and_value_sort(catalogue):
     assert ascending == sorted(values)
 
 
+def _city_slugs(metric):
+    if metric.entry_id:
+        return {metric.entry.city.slug}
+    return {city.slug for city in metric.case_report.cities.all()}
+
+
+def _category_numbers(metric):
+    if metric.entry_id:
+        return {metric.entry.practice.category.number}
+    return {category.number for category in metric.case_report.categories.all()}
+
+
 @pytest.mark.parametrize(("query", "check"), [
-    ("city=青岛", lambda m: m.entry.city.slug == "qingdao"),
-    ("category=2", lambda m: m.entry.practice.category.number == 2),
-    ("practice=15", lambda m: m.entry.practice.number == 15),
+    ("city=青岛", lambda m: "qingdao" in _city_slugs(m)),
+    ("category=2", lambda m: 2 in _category_numbers(m)),
+    ("practice=15", lambda m: m.entry_id and m.entry.practice.number == 15),
     ("kind=money", lambda m: m.kind == "money"),
+    ("owner=case_report", lambda m: m.case_report_id is not None),
+    ("owner=practice", lambda m: m.entry_id is not None),
+    ("measure=企业数", lambda m: m.measure == "企业数"),
 ])
 def test_metric_filters(catalogue, query, check):
-    rows = list(MetricFilterSet(QueryDict(query)).qs.select_related("entry__city", "entry__practice__category"))
+    related = ("entry__city", "entry__practice__category")
+    rows = list(MetricFilterSet(QueryDict(query)).qs.select_related(*related).prefetch_related(
+        "case_report__cities", "case_report__categories"))
     assert rows and all(check(m) for m in rows)
-    assert len(rows) == sum(1 for m in Metric.objects.filter(entry__isnull=False) if check(m))
+    everything = Metric.objects.published().select_related(*related).prefetch_related(
+        "case_report__cities", "case_report__categories")
+    assert len(rows) == sum(1 for m in everything if check(m))
 
 
-@pytest.mark.parametrize("query", ["practice=abc", "practice=1e400", "practice=-1", "kind=weight", "city=nowhere"])
+def test_case_report_metrics_pass_the_city_and_category_filters(catalogue):
+    report = CaseReport.objects.published().filter(metrics__isnull=False, cities__isnull=False,
+                                                   categories__isnull=False).distinct().first()
+    city, category = report.cities.first(), report.categories.first()
+    by_city = MetricFilterSet(QueryDict(f"owner=case_report&city={city.slug}")).qs
+    by_category = MetricFilterSet(QueryDict(f"owner=case_report&category={category.number}")).qs
+    assert set(report.metrics.all()) <= set(by_city) and set(report.metrics.all()) <= set(by_category)
+
+
+def test_value_sort_applies_only_within_one_unit(catalogue):
+    mixed = MetricFilterSet(QueryDict("sort=-value"))
+    assert mixed.sort_key == "practice" and mixed.notices()
+    single = MetricFilterSet(QueryDict("unit=%25&sort=value"))
+    assert single.sort_key == "value" and not single.notices()
+    values = [m.normalized_value for m in single.qs]
+    assert values == sorted(values) and values
+
+
+@pytest.mark.parametrize("query", ["practice=abc", "practice=1e400", "practice=-1", "kind=weight", "city=nowhere",
+                                   "owner=entry"])
 def test_metric_bad_values_give_errors_not_exceptions(catalogue, query):
     filterset = MetricFilterSet(QueryDict(query))
     assert filterset.qs.count() == 0 and filterset.error_messages()
 
 
-def test_metric_filterset_leaves_out_draft_practices_and_case_report_metrics(catalogue):
+def test_metric_filterset_leaves_out_metrics_of_draft_practices_and_case_reports(catalogue):
+    report = CaseReport.objects.filter(metrics__isnull=False).distinct().first()
     Practice.objects.filter(number=15).update(status="draft")
+    CaseReport.objects.filter(pk=report.pk).update(status="draft")
     rows = MetricFilterSet(QueryDict("")).qs
     assert not rows.filter(entry__practice__number=15).exists()
-    assert not rows.filter(case_report__isnull=False).exists()
+    assert not rows.filter(case_report=report).exists()
+    assert rows.filter(case_report__isnull=False).exists()

@@ -145,3 +145,30 @@ def call_command_sums(directory: Path) -> None:
     for path in sorted(directory.glob("*.txt")):
         lines.append(f"{hashlib.sha256(path.read_bytes()).hexdigest()}  {path.name}")
     (directory / "SHA256SUMS").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def test_staff_label_corrections_survive_reload_and_re_extraction(catalogue):
+    from practices.importer.loading import metrics_sync
+
+    metric = Metric.objects.filter(entry__practice__number=23).order_by("entry_id", "position").first()
+    count = Metric.objects.filter(entry=metric.entry).count()
+    metric.label = "银行机构（工作人员）"
+    metric.save()
+
+    run_load()
+    metric.refresh_from_db()
+    assert metric.label == "银行机构（工作人员）"
+
+    metrics_sync(owner_field="entry", owner=metric.entry, text=metric.entry.text, describe="re-extraction")
+    metric.refresh_from_db()
+    assert metric.label == "银行机构（工作人员）"
+    assert Metric.objects.filter(entry=metric.entry).count() == count
+
+
+def test_every_loaded_metric_label_names_a_thing(catalogue):
+    from practices.importer.labels import BAD_LABELS, MAX_LABEL, MIN_LABEL
+
+    labels = list(Metric.objects.values_list("label", flat=True))
+    assert labels
+    bad = [label for label in labels if not MIN_LABEL <= len(label) <= MAX_LABEL or label in BAD_LABELS]
+    assert bad == []

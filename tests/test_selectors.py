@@ -9,6 +9,7 @@ from django.utils import translation
 
 from practices import selectors
 from practices.filters import CaseReportFilterSet, PracticeFilterSet
+from practices.importer.measures import measure_is_generic
 from practices.models import CaseReport, Practice, RelatedPractice
 from practices.search import case_report_search, practice_search, query_terms
 
@@ -230,20 +231,43 @@ def test_related_case_reports_confirmed_first_rejected_and_drafts_hidden(catalog
     assert middle.pk not in {item.pk for item in shown} and high.pk not in {item.pk for item in shown}
 
 
-def test_comparison_of_practice_15_is_in_yuan_for_three_cities(catalogue):
+def test_comparison_of_practice_15_charts_days_for_two_cities_and_tables_the_rest(catalogue):
     practice = selectors.practice_detail(number=15)
     comparison = selectors.practice_comparison(practice=practice)
-    assert comparison["unit"] == "元" and comparison["unit_found"]
-    assert [group["city"].name for group in comparison["groups"]] == ["青岛市", "常州市", "佛山市"]
-    assert comparison["max"] == Decimal("129767000000")
-    assert comparison["units"][0] == {"unit": "元", "cities": 3, "metrics": 6, "selected": True}
+    days = next(chart for chart in comparison["charts"] if chart["unit"] == "天")
+    assert days["measure"] == "办理时长" and days["cities"] == 2
+    assert [group["city"].name for group in days["groups"]] == ["青岛市", "常州市"]
+    assert days["max"] == Decimal(15)
+    # 佛山's 工作日 are a different unit from 天: tabled, not drawn on the 天 axis.
+    assert any(row["metric"].normalized_unit == "工作日" for row in comparison["others"])
+    shown = [m for c in comparison["charts"] for g in c["groups"] for m in g["metrics"]]
+    shown += [row["metric"] for row in comparison["others"]]
+    every = [m for entry in practice.entries.all() for m in entry.metrics.all()]
+    assert sorted(m.pk for m in shown) == sorted(m.pk for m in every)
 
 
-def test_comparison_with_an_unknown_unit_falls_back(catalogue):
-    comparison = selectors.practice_comparison(practice=selectors.practice_detail(number=15), unit="<x>")
-    assert comparison["unit"] == "元" and not comparison["unit_found"]
-    days = selectors.practice_comparison(practice=selectors.practice_detail(number=15), unit="天")
-    assert {m.normalized_unit for g in days["groups"] for m in g["metrics"]} == {"天"}
+def test_every_comparison_chart_has_one_measure_and_unit_and_two_cities(catalogue):
+    charted = 0
+    for number in Practice.objects.published().values_list("number", flat=True):
+        comparison = selectors.practice_comparison(practice=selectors.practice_detail(number=number))
+        for chart in comparison["charts"]:
+            metrics = [m for group in chart["groups"] for m in group["metrics"]]
+            assert {(m.measure, m.normalized_unit) for m in metrics} == {(chart["measure"], chart["unit"])}
+            assert len({group["city"].pk for group in chart["groups"]}) == chart["cities"] >= 2
+            assert not measure_is_generic(chart["measure"])  # never "个数" of departments next to records
+            charted += len(metrics)
+        for row in comparison["others"]:
+            keys = {(c["measure"], c["unit"]) for c in comparison["charts"]}
+            assert (row["metric"].measure, row["metric"].normalized_unit) not in keys
+    assert charted > 40
+
+
+def test_comparison_of_one_measure(catalogue):
+    practice = selectors.practice_detail(number=15)
+    only = selectors.practice_comparison(practice=practice, measure="办理时长")
+    assert only["measure_found"] and {c["measure"] for c in only["charts"]} == {"办理时长"}
+    unknown = selectors.practice_comparison(practice=practice, measure="<x>")
+    assert not unknown["measure_found"] and unknown["charts"]
 
 
 # -- places, case reports, sources ------------------------------------------------------------
@@ -289,3 +313,32 @@ def test_facets_can_be_limited_but_keep_the_selected_value(catalogue):
     assert [item["value"] for item in limited[:2]] == [item["value"] for item in every[:2]]
     assert [item["value"] for item in limited if item["selected"]] == [smallest]
     assert len(limited) == 3
+
+
+# -- metric facets ----------------------------------------------------------------------------
+@pytest.mark.parametrize("query", ["", "owner=case_report", "unit=元", "measure=企业数&owner=practice"])
+def test_every_metric_facet_count_is_the_count_its_toggle_leads_to(catalogue, query):
+    from practices.filters import MetricFilterSet
+    from practices.lists import METRICS
+
+    filterset = MetricFilterSet(QueryDict(query))
+    facets = METRICS.facets(filterset=filterset, params=QueryDict(query), path="/metrics/")
+    assert set(facets) == {"owner", "measure", "unit"} and facets["measure"] and facets["owner"]
+    for name, items in facets.items():
+        for facet in items[:6]:
+            assert set(facet) == {"value", "label", "count", "toggle_url", "selected"}
+            if facet["selected"]:
+                continue
+            target = MetricFilterSet(QueryDict(urlsplit(facet["toggle_url"]).query))
+            assert target.qs.count() == facet["count"], (name, facet["value"])
+
+
+def test_measure_facet_counts_add_up_to_the_list(catalogue):
+    from practices.filters import MetricFilterSet
+
+    filterset = MetricFilterSet(QueryDict(""))
+    summary = selectors.metric_list_summary(filterset=filterset)
+    assert sum(count for _, count in summary["measures"]) == summary["count"] == filterset.qs.count()
+    assert all(measure for measure, _ in summary["measures"])
+    assert summary["owners"]["practice"] + summary["owners"]["case_report"] == summary["count"]
+    assert summary["owners"]["case_report"] > 100

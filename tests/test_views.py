@@ -2,6 +2,7 @@
 import re
 
 import pytest
+from django.http import QueryDict
 from django.urls import reverse
 
 from practices.models import CaseReport, Practice, RelatedPractice
@@ -154,30 +155,97 @@ def test_practice_page_lists_related_reports_without_rejected_ones(client, catal
     assert f'href="{rejected.case_report.get_absolute_url()}"' not in html
 
 
-def test_compare_page_draws_an_accessible_svg_chart(client, catalogue):
+def test_compare_page_draws_an_accessible_svg_chart_per_measure(client, catalogue):
     html = client.get("/practices/15/compare/").content.decode()
-    svg = re.search(r"<svg .*?</svg>", html, re.S).group(0)
-    assert 'role="img"' in svg and 'aria-labelledby="chart-title chart-desc"' in svg
-    assert svg.count("<rect") == 6
-    assert "青岛市" in svg and "常州市" in svg and "佛山市" in svg
-    assert "<table" in html and "129,767,000,000 元" in html
-    widths = [float(w) for w in re.findall(r'<rect [^>]*width="([\d.]+)"', svg)]
-    assert max(widths) == widths[-1]  # 佛山's 1297.67亿元 is the longest bar
+    svgs = re.findall(r"<svg .*?</svg>", html, re.S)
+    assert len(svgs) >= 2
+    assert 'role="img"' in svgs[0] and 'aria-labelledby="chart-1-title chart-1-desc"' in svgs[0]
+    assert 'aria-labelledby="chart-2-title chart-2-desc"' in svgs[1]
+    days = next(svg for svg in svgs if 'data-unit="天"' in svg)
+    assert days.count("<rect") == 2 and "青岛市" in days and "常州市" in days and "佛山市" not in days
+    assert "其他指标" in html and "<table" in html
 
 
-def test_compare_page_unit_switch(client, catalogue):
-    html = client.get("/practices/15/compare/?unit=天").content.decode()
-    assert "以“天”计的指标" in html and re.search(r"<svg .*?</svg>", html, re.S).group(0).count("<rect") == 2
+def test_no_compare_chart_puts_two_measures_or_units_on_one_axis(client, catalogue):
+    from practices.models import Practice
+
+    charts = 0
+    for number in Practice.objects.published().values_list("number", flat=True):
+        html = client.get(f"/practices/{number}/compare/").content.decode()
+        for svg in re.findall(r"<svg .*?</svg>", html, re.S):
+            bars = re.findall(r'<g class="bar" data-measure="([^"]*)" data-unit="([^"]*)">', svg)
+            assert bars and len(set(bars)) == 1, (number, set(bars))
+            charts += 1
+    assert charts > 10
+
+
+def test_compare_page_measure_switch(client, catalogue):
+    html = client.get("/practices/15/compare/?measure=办理时长").content.decode()
+    svgs = re.findall(r"<svg .*?</svg>", html, re.S)
+    assert svgs and all('data-measure="办理时长"' in svg for svg in svgs)
 
 
 # -- metrics, places, case reports, about ------------------------------------------------
 def test_metrics_explorer(client, catalogue):
     from practices.models import Metric
 
-    largest = Metric.objects.filter(normalized_unit="元", entry__isnull=False).order_by("-normalized_value").first()
+    largest = Metric.objects.published().filter(normalized_unit="元").order_by("-normalized_value").first()
     html = client.get("/metrics/?unit=元&sort=-value&per_page=10").content.decode()
     assert f"<td>{largest.raw}</td>" in html.split("</tr>")[1]  # the largest figure in 元 heads the table
     assert 'href="/metrics/?sort=-value&amp;per_page=10"' in html  # the unit toggles off
+
+
+def test_metrics_explorer_counts_every_published_metric_practice_and_case_report(client, catalogue):
+    from practices.models import Metric
+
+    published = Metric.objects.published()
+    total, reports = published.count(), published.filter(case_report__isnull=False).count()
+    assert reports > 100 and total > reports
+    assert f"全部量化指标，共 {total} 个" in client.get("/metrics/").content.decode()
+    html = client.get("/metrics/?owner=case_report").content.decode()
+    assert f"来自案例报道的量化指标，共 {reports} 个" in html and "案例报道：" in html
+    assert 'id="facets-heading"' in html and "度量" in html
+
+
+def test_metrics_explorer_hides_metrics_of_draft_practices_and_reports(client, catalogue):
+    from practices.models import CaseReport, Metric, Practice
+
+    report = CaseReport.objects.filter(metrics__isnull=False).distinct().first()
+    practice = Practice.objects.filter(entries__metrics__isnull=False).distinct().first()
+    before = Metric.objects.published().count()
+    CaseReport.objects.filter(pk=report.pk).update(status="draft")
+    Practice.objects.filter(pk=practice.pk).update(status="draft")
+    hidden = Metric.objects.filter(case_report=report).count() + Metric.objects.filter(entry__practice=practice).count()
+    html = client.get("/metrics/?per_page=100").content.decode()
+    assert f"全部量化指标，共 {before - hidden} 个" in html
+    assert client.get("/api/metrics/").json()["count"] == before - hidden
+
+
+def test_metrics_explorer_default_order_is_owner_then_position(client, catalogue):
+    from practices.filters import MetricFilterSet
+
+    rows = list(MetricFilterSet(QueryDict("")).qs.select_related("entry__practice", "case_report__source"))
+    keys = [(0, m.entry.practice.number, m.entry.position, "", 0, m.position) if m.entry_id
+            else (1, 0, 0, m.case_report.source.filename, m.case_report.position, m.position) for m in rows]
+    assert keys == sorted(keys) and keys[0][0] == 0 and keys[-1][0] == 1
+
+
+def test_value_sort_is_offered_only_within_one_unit(client, catalogue):
+    html = client.get("/metrics/?sort=-value").content.decode()
+    assert "按数值排序只能在选定一个标准单位后使用" in html
+    assert 'value="-value"' not in html.split('id="id_sort"')[1].split("</select>")[0]
+    one_unit = client.get("/metrics/?unit=%25&sort=-value").content.decode()
+    assert 'value="-value" selected' in one_unit and "按数值排序只能" not in one_unit
+
+
+def test_case_report_page_shows_its_metrics(client, catalogue):
+    from practices.models import CaseReport
+
+    report = CaseReport.objects.published().filter(metrics__isnull=False).distinct().first()
+    html = client.get(report.get_absolute_url()).content.decode()
+    table = html.split('id="report-metrics-caption"')[1].split("</table>")[0]
+    assert table.count("<tr>") == 1 + report.metrics.count()
+    assert all(f"<td>{metric.raw}</td>" in table for metric in report.metrics.all())
 
 
 @pytest.mark.parametrize(("url", "texts"), [
@@ -210,7 +278,23 @@ def test_case_report_list_and_detail(client, catalogue):
     assert "<h1>民企“守望者”聚力助推民营经济发展</h1>" in detail
     assert "浙江省工商联创新法律服务工作纪实" in detail and "林宏伟" in detail
     assert '<h2 class="subhead">催生第一部民企地方法规</h2>' in detail
-    assert "相关典型做法" in detail and "相似度" in detail
+    assert "相关典型做法" in detail and "可能相关" in detail
+    assert "相似度" not in detail  # raw scores are not for the public
+
+
+def test_related_practices_say_whether_an_editor_confirmed_them(client, catalogue):
+    report = CaseReport.objects.get(title="厦门引金融活水直达小微企业")
+    first, second = report.practice_links.order_by("rank")[:2]
+    RelatedPractice.objects.filter(pk=first.pk).update(confirmed=True)
+    html = client.get(report.get_absolute_url()).content.decode()
+    def item(link):
+        return re.search(rf'<li><a href="{re.escape(link.practice.get_absolute_url())}">.*?</li>', html, re.S).group(0)
+
+    assert "<strong>相关做法</strong>" in item(first)
+    assert "可能相关" in item(second) and "相关做法" not in item(second)
+    assert "相似度" not in html
+    practice_html = client.get(first.practice.get_absolute_url()).content.decode()
+    assert "相关做法" in practice_html and "相似度" not in practice_html
 
 
 def test_about_page_lists_every_source_and_the_downloads(client, catalogue):
@@ -246,7 +330,7 @@ BAD_INPUT = [
     ("/practices/?category=1&category=2", 200, "类别为“破解民营企业融资难题”"),
     ("/practices/0/", 404, ""),
     ("/practices/99999999999999999999/", 404, ""),
-    ("/practices/15/compare/?unit=<i>x</i>", 200, "这个做法没有以“&lt;i&gt;x&lt;/i&gt;”为单位的指标"),
+    ("/practices/15/compare/?measure=<i>x</i>", 200, "这个做法没有多个城市共有的“&lt;i&gt;x&lt;/i&gt;”指标"),
     ("/practices/99/compare/", 404, ""),
     ("/metrics/?practice=abc", 200, "输入整数"),
     ("/metrics/?practice=1e400", 200, "输入整数"),

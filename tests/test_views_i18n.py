@@ -85,7 +85,7 @@ def test_chinese_is_the_default(client, catalogue):
     ("/cities/taizhou-zhejiang/", ["<h1>Taizhou</h1>", "Skip to content", "By category", "Zhejiang"]),
     ("/practices/?city=台州&q=融资", ["Practices from Taizhou, containing “融资”:", "Refine", "Keywords"]),
     ("/practices/15/", ["Qingdao, Changzhou, Foshan", "Metrics extracted from this practice", "Figure as written"]),
-    ("/practices/15/compare/", ["Metrics in “元”", "Qingdao · ", "Chart data"]),
+    ("/practices/15/compare/", ["By measure", "Qingdao · ", "Chart data", "Other metrics"]),
     ("/practices/?page=abc", ["Page “abc” is not a page number; showing page 1."]),
     ("/practices/?city=mars", ["There is no city “mars”."]),
     ("/", ["At a glance", "Categories × cities", ">Taizhou</a>"]),

@@ -1,8 +1,10 @@
-"""Metrics: filter by unit, city, practice and verification; correct figures in place; verify."""
+"""Metrics: filter by unit, city, practice and verification; correct figures and measures in place; verify."""
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import Exists, OuterRef
+from django.utils.html import format_html, format_html_join
 
 from .. import services
 from ..catalogue_cache import catalogue_cached
@@ -10,6 +12,28 @@ from ..forms import VersionedModelForm
 from ..models import CaseReport, City, Metric, Practice, PracticeEntry
 from ..resources import MetricResource
 from .base import CatalogueAdmin, excerpt
+
+
+def measure_choices() -> list[str]:
+    """Every measure in use (drafts too), for the measure field's suggestions; cached until a change."""
+    return catalogue_cached("admin_metric_measures", {}, lambda: list(
+        Metric.objects.order_by("measure").values_list("measure", flat=True).distinct()))
+
+
+class MeasureInput(forms.TextInput):
+    """A text input suggesting the existing measures (an HTML datalist): staff reuse a key, not a near-duplicate.
+
+    The datalist id is derived from the input's id, so the rows of the
+    change list each have their own and ids stay unique on the page.
+    """
+
+    def render(self, name, value, attrs=None, renderer=None):
+        attrs = dict(attrs or {})
+        options_id = f"{attrs.get('id') or 'id_' + name}-options"
+        attrs["list"] = options_id
+        field = super().render(name, value, attrs, renderer)
+        options = format_html_join("", '<option value="{}">', ((m,) for m in measure_choices()))
+        return format_html('{}<datalist id="{}">{}</datalist>', field, options_id, options)
 
 
 class UnitFilter(admin.SimpleListFilter):
@@ -26,6 +50,17 @@ class UnitFilter(admin.SimpleListFilter):
         if self.value() is None:
             return queryset
         return queryset.in_unit("" if self.value() == "-" else self.value())
+
+
+class MeasureFilter(admin.SimpleListFilter):
+    title = "度量"
+    parameter_name = "measure"
+
+    def lookups(self, request, model_admin):
+        return [(measure, measure) for measure in measure_choices()]
+
+    def queryset(self, request, queryset):
+        return queryset if self.value() is None else queryset.filter(measure=self.value())
 
 
 class SelectedRecordFilter(admin.SimpleListFilter):
@@ -101,24 +136,29 @@ class OwnerFilter(admin.SimpleListFilter):
 class MetricAdmin(CatalogueAdmin):
     resource_classes = [MetricResource]
     form = VersionedModelForm
-    list_display = ("owner", "position", "label", "raw", "value", "high", "unit", "normalized_value",
+    list_display = ("owner", "position", "label", "measure", "raw", "value", "high", "unit", "normalized_value",
                     "normalized_unit", "kind", "as_of", "verified", "verified_by", "verified_at")
     list_display_links = ("owner", "raw")
-    list_editable = ("label", "value", "high", "unit", "normalized_value", "normalized_unit", "kind")
-    list_filter = (UnitFilter, EntryCityFilter, PracticeFilter, "verified", "kind", OwnerFilter, CaseReportFilter)
+    list_editable = ("label", "measure", "value", "high", "unit", "normalized_value", "normalized_unit", "kind")
+    list_filter = (UnitFilter, MeasureFilter, EntryCityFilter, PracticeFilter, "verified", "kind", OwnerFilter, CaseReportFilter)
     list_select_related = ("entry__practice", "entry__city", "case_report", "verified_by")
-    search_fields = ("raw", "label", "sentence", "entry__practice__name", "=entry__practice__number",
+    search_fields = ("raw", "label", "=measure", "sentence", "entry__practice__name", "=entry__practice__number",
                      "case_report__title")
     autocomplete_fields = ("entry", "case_report")
     actions = ["verify", "unverify"]
     fieldsets = [
         (None, {"fields": ("entry", "case_report", "position", "raw", "value", "high", "unit",
-                           "normalized_value", "normalized_high", "normalized_unit", "kind", "qualifier", "label",
+                           "normalized_value", "normalized_high", "normalized_unit", "kind", "qualifier", "label", "measure",
                            "as_of", "as_of_year", "as_of_month")}),
         ("出处（只读）", {"fields": ("sentence_excerpt", "offset")}),
         ("核实", {"fields": ("verified", "verified_by", "verified_at")}),
         ("记录", {"classes": ("collapse",), "fields": ("version",)}),
     ]
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "measure":
+            kwargs["widget"] = MeasureInput(attrs={"size": 10})
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     def get_readonly_fields(self, request, obj=None):
         readonly = ["sentence_excerpt", "offset", "verified", "verified_by", "verified_at", "version"]

@@ -37,6 +37,7 @@ from ..models import (
 from ..models.sources import source_slug
 from ..search import search_index_deferred, search_index_rebuild
 from . import places
+from .measures import measure_for
 from .metrics import extract_metrics
 from .parsing import ParsedCatalogue, SourceParseError, parse_practices
 from .reports import REPORT_SOURCES, ManifestError, ParsedReportDocument, load_manifest, parse_report_document
@@ -139,11 +140,16 @@ def _link_reports(catalogue: ParsedCatalogue, reports: tuple[ParsedReportDocumen
         (p.number, p.name + "\n" + "\n".join(e.text for e in p.entries)) for p in catalogue.practices
     ]
     texts = [art.title + "\n" + art.body for _, art in articles]
-    related = suggest_related(texts, candidates, top=5)
-    themes = suggest_categories(texts, related, {p.number: p.category_number for p in catalogue.practices})
+    practice_category = {p.number: p.category_number for p in catalogue.practices}
+    related = suggest_related(texts, candidates, top=5, categories=practice_category)
+    themes = suggest_categories(texts, related, practice_category)
     links = {}
     for (filename, art), rel, cats in zip(articles, related, themes, strict=True):
-        found = tuple(p for p in places.find_places(art.title + "\n" + art.body) if p.level != places.LEVEL_PROVINCE)
+        # The reviewed list from the manifest when there is one; else the rule.
+        if art.cities is not None:
+            found = tuple(places.locate_city(name, province=art.province) for name in art.cities)
+        else:
+            found = places.report_cities(art.title + "\n" + art.body, province=art.province)
         links[(filename, art.position)] = ReportLinks(found, tuple(rel), tuple(cats))
     return links
 
@@ -348,12 +354,14 @@ def metrics_sync(*, owner_field: str, owner, text: str, describe: str,
 
 def _metric_values_names() -> tuple[str, ...]:
     return ("raw", "value", "high", "unit", "normalized_value", "normalized_high", "normalized_unit", "kind",
-            "qualifier", "label", "as_of", "as_of_year", "as_of_month", "sentence", "offset")
+            "qualifier", "label", "as_of", "as_of_year", "as_of_month", "sentence", "offset", "measure")
 
 
 def _metric_values(found) -> dict:
-    values = {name: getattr(found, name) for name in _metric_values_names() if name != "offset"}
+    values = {name: getattr(found, name) for name in _metric_values_names() if name not in {"offset", "measure"}}
     values["offset"] = found.start
+    # Part of the fingerprinted values, so a staff-curated measure survives reloads like any edit.
+    values["measure"] = measure_for(label=values["label"], unit=values["normalized_unit"])
     return values
 
 

@@ -7,16 +7,17 @@ Rules and judgement calls
 -------------------------
 * A figure is an Arabic number (``12``, ``104.64``) followed - stray spaces
   allowed, "25.3 %" - by optional inner 余/多, an optional magnitude (万, 亿,
-  千, 千万, 百万, 万亿) and a unit from :data:`units.CORE_UNITS`.  No unit, no
-  metric: "12345"热线, 96871平台 and "4000多细项" (细项 is not a unit) yield nothing.
+  千, 千万, 百万, 万亿) and a unit from :data:`units.CORE_UNITS` (N大 "5大产业政策",
+  篇, 细项, 成 = tenths: "二成" -> 20 %).  No unit, no metric: "12345"热线,
+  96871平台, 续航200公里 (no length kind) yield nothing.
 * ``raw`` is the figure only, verbatim: number, stray spaces, inner 余/多,
   magnitude and unit ("800余万页", "25.3 %", "3.92%-5.66%").  Qualifiers before
   (超, 近, 约, 不超过 ...) or after (以上, 以内, 左右 ...) the figure are NOT in
   ``raw``; they go to ``qualifier``.  Inner 余/多 are in ``raw`` *and* in
   ``qualifier``.  Several qualifiers are joined with "," in text order.
-* ``unit`` is what follows the number with spaces removed ("万余条", "余家",
-  "家（次）"); ``normalized_unit`` drops magnitude and 余/多 (条, 家, 家次).
-  家（次） is normalized to 家次, 个工作日 to 工作日, 大类 to 类, 亿美元 to 美元.
+* ``unit`` is what follows the number without spaces and without 余/多 ("万条",
+  "家（次）"); 余/多 live in ``qualifier``.  ``normalized_unit`` also drops the
+  magnitude (条, 家次): 家（次） -> 家次, 个工作日 -> 工作日, 大类 -> 类, 大 -> 个.
 * A bare 万/亿 without unit is a figure: yuan when a money word (金额, 资金,
   财政, 增资 ...) is in its clause ("金额11.5亿", "财政1.6亿增资"), otherwise a
   count with normalized unit "" ("服务用户数5.02万").
@@ -32,24 +33,21 @@ Rules and judgement calls
   such as "“充电8分钟，续航200公里。”" is not), 11+ digit integers (phones),
   and "N条" right after 经济 ("民营经济20条", a policy title).  An unquoted
   title with another stem ("惠企10条") is not recognised and is extracted.
-* Chinese numerals are supported only when the numeral carries a magnitude
-  character (十百千万亿) AND a qualifier: "十万余家", "过百万次", "近千名",
-  "四十余个", "近四百家".  Plain "三家", "十条", "五个维度", "千名成长型企业家"
-  are left out: without a qualifier they are too often names or slogans.
-* ``label``: the text of the clause before the figure (and its qualifier),
-  starting after the previous figure of the same clause.  Clauses end at
-  ，,；;。！？!?：:、（）() outside quotation marks.  Leading dates/as-of
-  phrases and connectives (其中, 同时, 此外, 以及, 和, 的) are stripped, and
-  trailing function words (为, 是, 在, 了, 的, 共, 共计, 合计, 分别, 均, 各, 已,
-  仅, 将, 和).  So "累计兑现政策资金5.1亿元、惠及企业8468户" gives
-  "累计兑现政策资金" and "惠及企业"; "共计189户" gives "".
+* Chinese numerals of any size count ("七项", "五个方面", "三年", "四十余个").
+  Without a qualifier, 一/〇 alone, numerals starting with 百/千 or carrying
+  万/亿 ("千名成长型企业家"), and 次/期 ("二次创业", "平台二期") are names or
+  articles and are left out; so are numerals after 第/每/统/唯/同 (第一, 统一).
+* ``label``: what the figure measures, 2-12 characters, from the clause around
+  it (see :mod:`practices.importer.labels`); the clause text before the figure
+  is cut after the previous figure and stripped of dates and connectives.
 * ``as_of``: the last period phrase (截至2021年8月底, 2021年1-8月, 今年以来,
   2019年以来, 目前 ...) of the sentence that precedes the figure; "" if none.
   ``as_of_month`` is the last month of the period (上半年 -> 6, 年底 -> 12).
 * ``sentence``: split after 。！？；;!? (a closing quote/bracket stays with
   it), surrounding whitespace stripped.  ``start``/``end`` delimit ``raw``.
 * Not supported: negative numbers, thousands separators (1,000), fractions
-  (2/3), 几/数 (十几场, 数十家), units outside the table (公里, 度, 届 is in).
+  (2/3), ratios (1:1 - no ratio kind yet), 几/数 (十几场, 数十家), units outside
+  the table (公里, 度).
 """
 
 from __future__ import annotations
@@ -60,6 +58,8 @@ from decimal import Decimal
 
 import cn2an
 
+from practices.importer.labels import metric_label
+from practices.importer.periods import AS_OF, as_of_period
 from practices.importer.units import (
     BARE_MAGNITUDES,
     CN_ONLY_PREFIX,
@@ -109,23 +109,6 @@ _CN_FIGURE = re.compile(
     rf"{_SP}(?P<unit>{_UNIT})"
 )
 _PARTS = ("num", "i1", "mag", "i2", "unit")
-
-_DATE = r"\d{4}\s*年(?:\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*[日号]|底|末|份|初|中旬|上旬|下旬)?|底|末|初)?"
-_MD = r"\d{1,2}\s*月(?:\s*\d{1,2}\s*[日号]|底|末|份|初|中旬|上旬|下旬)?"
-_AS_OF = re.compile(
-    rf"(?:截至|截止到|截止至|截止)\s*(?:目前|今年(?:{_MD})?|{_DATE}|{_MD}|年底|年末)"
-    rf"|(?<![\u4e00-\u9fff])至\s*(?:{_DATE}|{_MD})"
-    r"|(?:自|从)?\d{4}\s*[-—~至]\s*\d{4}\s*年"
-    r"|(?:自|从)?\d{4}\s*年\s*\d{1,2}\s*[-—~至]\s*\d{1,2}\s*月(?:末|底|份)?"
-    r"|(?:自|从)?\d{4}\s*年\s*(?:上半年|下半年|前三季度|第?[一二三四1-4]季度|全年)"
-    r"|\d{4}\s*年[\u4e00-\u9fff]{0,4}?至今"
-    rf"|(?:自|从)?{_DATE}(?:以来|起|开始|至今|以前)?"
-    r"|(?:今年|去年|本年|当年)(?:以来|上半年|下半年|前三季度|底|末|初)?"
-    r"|截至目前|目前|至今|近年来|“?十[一二三四五]五”?(?:期间|以来)"
-    r"|\d{1,2}\s*月(?:底|末)"
-)
-_PERIOD_MONTH = {"上半年": 6, "下半年": 12, "前三季度": 9, "一季度": 3, "1季度": 3, "二季度": 6,
-                 "2季度": 6, "三季度": 9, "3季度": 9, "四季度": 12, "4季度": 12}
 
 _SENTENCE_END = re.compile(r"[。！？；;!?][”’」』）)]*")
 _CLAUSE_DELIMS = frozenset("，,；;。！？!?：:、（）()")
@@ -189,6 +172,13 @@ def _clause_start(text: str, lower: int, pos: int, quotes: list[tuple[int, int]]
     return lower
 
 
+def _clause_end(text: str, pos: int, upper: int, quotes: list[tuple[int, int]]) -> int:
+    for i in range(pos, upper):
+        if text[i] in _CLAUSE_DELIMS and not _inside(i, quotes):
+            return i
+    return upper
+
+
 def _prefix_qualifiers(text: str, start: int, chinese: bool) -> tuple[int, list[str]]:
     table = PREFIX_QUALIFIERS + (CN_ONLY_PREFIX if chinese else ())
     found: list[str] = []
@@ -247,7 +237,7 @@ def _digit_figure(text: str, m: re.Match, names: list[tuple[int, int]]) -> _Figu
         or max(ints) >= 11
     ):
         return None
-    unit = re.sub(f"[{_SPACES}]", "", text[m.end("num"):end])
+    unit = _unit_as_written(text[m.end("num"):end])
     money = not unit_core and _money_context(text, start, end)
     multiplier, normalized_unit, kind = normalize_unit(unit, money=money)
     low = None
@@ -260,8 +250,20 @@ def _digit_figure(text: str, m: re.Match, names: list[tuple[int, int]]) -> _Figu
     value = low if low is not None else Decimal(num)
     high = Decimal(num) if low is not None else None
     figure = _Figure(start, end, value, high, unit, multiplier, normalized_unit, kind)
-    figure.qualifiers = tuple(q for q in (m.group("i1"), m.group("i2")) if q)
+    figure.qualifiers = _inner_qualifiers(m, text[m.end("num"):end])
     return figure
+
+
+def _inner_qualifiers(m: re.Match, written: str) -> tuple[str, ...]:
+    """余/多 between number and unit, including one inside the unit ("1个多月")."""
+    inner = tuple(q for q in (m.group("i1"), m.group("i2")) if q)
+    unit = m.group("unit") or ""
+    return inner + tuple(q for q in "余多" if q in unit and q in written)
+
+
+def _unit_as_written(text: str) -> str:
+    """The unit without spaces and without inner 余/多, which live in ``qualifier`` ("万余条" -> "万条")."""
+    return re.sub(f"[{_SPACES}余多]", "", text)
 
 
 def _cn_value(numeral: str) -> Decimal | None:
@@ -277,20 +279,27 @@ def _cn_value(numeral: str) -> Decimal | None:
 def _cn_figure(text: str, m: re.Match, names: list[tuple[int, int]]) -> _Figure | None:
     num, mag = m.group("num"), m.group("mag")
     inner = tuple(q for q in (m.group("i1"), m.group("i2")) if q)
-    has_prefix = bool(_prefix_qualifiers(text, m.start(), chinese=True)[1])
-    if not (inner or has_prefix) or not (mag or re.search("[十百千]", num)):
-        return None
-    if m.start() > 0 and text[m.start() - 1].isdigit() or any(s <= m.start() < e for s, e in names):
+    qualified = bool(inner or _prefix_qualifiers(text, m.start(), chinese=True)[1])
+    core_unit = normalize_unit(m.group("unit"))[1] if m.group("unit") else ""
+    if not qualified and (
+        num in ("一", "〇", "零") or num[0] in "百千" or mag
+        or core_unit in ("次", "期")  # 二次创业, 三次产业, 平台二期
+    ):
+        return None  # 一个/一项 are articles; 千名/百家/万人 slogans
+    before = text[:m.start()]
+    if (before[-1:].isdigit() or before.endswith(("第", "每", "初", "统", "唯", "同", "万", "之"))
+            or (core_unit == "条" and before.endswith("经济"))
+            or any(s <= m.start() < e for s, e in names)):
         return None
     value = _cn_value(num)
     if value is None:
         return None
-    unit = re.sub(f"[{_SPACES}]", "", text[m.end("num"):m.end()])
+    unit = _unit_as_written(text[m.end("num"):m.end()])
     multiplier, normalized_unit, kind = normalize_unit(unit)
     if kind == "duration" and normalized_unit == "年" and value >= 1000:
         return None
     figure = _Figure(m.start(), m.end(), value, None, unit, multiplier, normalized_unit, kind)
-    figure.qualifiers = inner
+    figure.qualifiers = _inner_qualifiers(m, text[m.end("num"):m.end()])
     return figure
 
 
@@ -300,7 +309,7 @@ def _clean_label(label: str) -> str:
         label = label.strip(_SPACES)
         if label[:1] in _QUOTES and _QUOTES[label[0]] not in label:
             label = label[1:]  # opening quote of a quotation that contains the figure
-        as_of = _AS_OF.match(label)
+        as_of = AS_OF.match(label)
         if as_of and as_of.end():
             label = label[as_of.end():]
         for word in _LEADING:
@@ -314,19 +323,17 @@ def _clean_label(label: str) -> str:
             return label
 
 
-def _as_of(text: str, lower: int, upper: int) -> tuple[str, int | None, int | None]:
-    found = list(_AS_OF.finditer(text, lower, upper))
-    if not found:
-        return "", None, None
-    as_of = found[-1].group()
-    years = re.findall(r"(\d{4})\s*年", as_of)
-    months = re.findall(r"(\d{1,2})\s*月", as_of)
-    month = int(months[-1]) if months else None
-    if month is None:
-        month = next((v for k, v in _PERIOD_MONTH.items() if k in as_of), None)
-    if month is None and re.search(r"年\s*[底末]", as_of):
-        month = 12
-    return as_of, int(years[-1]) if years else None, month
+def _listed_after(text: str, metrics: list[ExtractedMetric], figure: _Figure) -> str:
+    """Label of the previous figure when this one follows it in a list ("18.2%、18.8%")."""
+    if not metrics:
+        return ""
+    between = text[metrics[-1].end:figure.qual_start].strip(_SPACES)
+    if between not in ("、", "和", "及", ",", "，"):
+        return ""
+    if metrics[-1].kind == figure.kind:
+        return metrics[-1].label
+    # "贷款9697笔、1094.8亿元": the amount of the thing just counted
+    return metrics[-1].label + {"money": "金额", "percent": "比例"}.get(figure.kind, "")
 
 
 def _sentences(text: str) -> list[tuple[int, int]]:
@@ -356,8 +363,16 @@ def extract_metrics(text: str) -> list[ExtractedMetric]:
     for position, f in enumerate(figures, start=1):
         s_start, s_end = next(span for span in sentences if span[0] <= f.start < span[1])
         lower = max(s_start, previous_end)
-        label = _clean_label(text[_clause_start(text, lower, f.qual_start, quotes):f.qual_start])
-        as_of, year, month = _as_of(text, s_start, f.qual_start)
+        next_start = figures[position].qual_start if position < len(figures) else s_end
+        label = metric_label(
+            before=_clean_label(text[_clause_start(text, lower, f.qual_start, quotes):f.qual_start]),
+            after=text[f.span_end:_clause_end(text, f.span_end, min(s_end, next_start), quotes)],
+            kind=f.kind,
+            clause=_clean_label(text[_clause_start(text, s_start, f.qual_start, quotes):f.qual_start]),
+            previous=_listed_after(text, metrics, f),
+            unit=f.normalized_unit,
+        )
+        as_of, year, month = as_of_period(text, s_start, f.qual_start)
         metrics.append(ExtractedMetric(
             raw=text[f.start:f.end],
             value=f.value,

@@ -238,3 +238,35 @@ def _written_as_a_word(text: str, pos: int, place: Place, boundaries: set[int]) 
     if place.level == LEVEL_COUNTY or len(short) < 2 or not text.startswith(short, pos):
         return False
     return pos in boundaries and pos + len(short) in boundaries
+
+
+def reviewed_cities(names: list[str], *, province: str, text: str) -> tuple[Place, ...]:
+    """Resolve a reviewed list of the cities a report is about.
+
+    Each name must be a city of ``province`` (the report's province: work in
+    another province would need its own report) and must be written in
+    ``text``, in full (宁波市) or short (宁波), so a review cannot invent a
+    place. Returns the Places in the given order; raises UnknownPlaceError
+    naming the first offending name.
+    """
+    found: list[Place] = []
+    for name in names:
+        place = locate_city(name, province=province)
+        if place.name not in text and _CITY_SUFFIX.sub("", place.name) not in text:
+            raise UnknownPlaceError(f"city {name!r} is not written in the report")
+        if place in found:
+            raise UnknownPlaceError(f"city {name!r} is listed twice")
+        found.append(place)
+    return tuple(found)
+
+
+def report_cities(text: str, *, province: str) -> tuple[Place, ...]:
+    """The rule for reports without a reviewed city list: the cities of the
+    report's own province written in ``text``.
+
+    Cities of other provinces are dropped: in these reports they are markets,
+    sites or remote bodies (宜宾 in a list of where a firm's products are used),
+    not places of the reported work.
+    """
+    wanted = locate_province(province).name
+    return tuple(p for p in find_places(text) if p.level != LEVEL_PROVINCE and p.province == wanted)

@@ -20,6 +20,8 @@ Manifest shape (TOML)::
                     one paragraph per line), strip_pinyin (bool), convert
                     ("" | "t2s")
     [[articles]]    title, subtitle, kicker, byline, province (full name),
+                    cities = ["宁波市", ...]  optional reviewed list of the cities
+                    the article is about (see places.reviewed_cities)
                     heading = [span, ...]  each with role kicker|title|subtitle|byline
                     body    = [span, ...]  in reading order; role text|intertitle
     [[non_article]] label, doubled (bool), spans = [span, ...]
@@ -45,7 +47,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from practices.importer import normalize
+from practices.importer import normalize, places
 
 REPORT_SOURCES: tuple[str, ...] = (
     "000_8012fb836a8dc870.txt",
@@ -86,6 +88,8 @@ class ParsedCaseReport:
     province: str
     body: str
     spans: tuple[tuple[int, int], ...]
+    # Reviewed cities the article is about (full names); None: not reviewed.
+    cities: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -310,9 +314,23 @@ def _parse_article(
         position=number,
         body=text,
         spans=tuple(sorted((s.start, s.end) for s in all_spans)),
+        cities=_reviewed_cities(doc, where, entry, fields, text),
         **fields,
     )
     return article, all_spans
+
+
+def _reviewed_cities(doc: _Document, where: str, entry: dict, fields: dict, body: str) -> tuple[str, ...] | None:
+    names = entry.get("cities")
+    if names is None:
+        return None
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        raise doc.error(where, "cities must be a list of city names")
+    try:
+        found = places.reviewed_cities(names, province=fields["province"], text=fields["title"] + "\n" + body)
+    except places.UnknownPlaceError as exc:
+        raise doc.error(where, str(exc)) from None
+    return tuple(place.name for place in found)
 
 
 def _parse_part(

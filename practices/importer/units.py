@@ -23,7 +23,7 @@ BARE_MAGNITUDES = frozenset({"万亿", "千万", "百万", "亿", "万"})
 
 _COUNT = (
     "人次 户次 家次 件次 场次 台次 大类 人 名 位 户 家 件 项 个 次 笔 份 条 页 期 场 批 所 台 "
-    "套 类 种 起 例 款 支 届 门 宗 只 张 轮 册 座 辆"
+    "套 类 种 起 例 款 支 届 门 宗 只 张 轮 册 座 辆 篇"
 ).split()
 _DURATION = "个工作日 工作日 个小时 小时 分钟 秒钟 秒 个月 天 日 周 年".split()
 
@@ -33,6 +33,11 @@ CORE_UNITS.update({u: ("元", "money") for u in ("元",)})
 CORE_UNITS.update({u: (u, "money") for u in ("美元", "欧元", "港元", "日元")})
 CORE_UNITS.update({u: (u, "count") for u in _COUNT})
 CORE_UNITS.update({"家（次）": ("家次", "count"), "家(次)": ("家次", "count"), "大类": ("类", "count")})
+# "5大产业政策", "6大领域": N大 counts N named things (items, not classes).
+# 细项 ("4000多细项") is a sub-item of a checklist: counted like 项.
+CORE_UNITS.update({"大": ("个", "count"), "细项": ("项", "count")})
+# 成 is a tenth: 二成 = 20 %.  Its factor is in UNIT_FACTORS.
+CORE_UNITS["成"] = ("%", "percent")
 for _sign in ("%", "％", "‰"):
     for _per in ("", "/日", "/天", "/月", "/年"):
         CORE_UNITS[_sign + _per] = (_sign.replace("％", "%") + _per, "percent")
@@ -44,6 +49,9 @@ CORE_UNITS.update({"平方米": ("平方米", "area"), "平米": ("平方米", "
                    "亩": ("亩", "area"), "公顷": ("公顷", "area")})
 CORE_UNITS["倍"] = ("倍", "multiple")
 
+# Units whose value is scaled when normalized (二成 -> 20 %).
+UNIT_FACTORS: dict[str, Decimal] = {"成": Decimal(10)}
+
 # Characters that, right after a one-character unit, show that it is the start
 # of another word: 台州, 支持, 项目 is allowed (still N items), 家庭, 个人 ...
 UNIT_GUARDS: dict[str, str] = {
@@ -53,7 +61,11 @@ UNIT_GUARDS: dict[str, str] = {
     "台": "州湾风阶账上下前", "套": "餐", "种": "子植类", "起": "草步诉来点始", "例": "如外",
     "款": "项", "支": "持付出撑援行部", "门": "槛户类店诊口", "宗": "旨教", "只": "需要有能是",
     "天": "然津下", "年": "级度化代", "日": "本常", "亩": "均", "周": "年末边", "座": "谈",
-    "页": "面", "类": "似", "笔": "记",
+    "页": "面", "类": "似", "笔": "记", "篇": "章幅",
+    # 大: 大力, 大幅, 大会, 大学, 大型 ... are words, not "N大" counts.
+    "大": "力幅会学型于家众量中小道街桥楼厅院局厦队户额概约都部致体批多关",
+    # 成: 成为, 成立, 成功, 成本 ... are words; a proportion stands alone or before 以上/左右.
+    "成": "为立功本果效员交熟就长都型品绩形了批套熟果片群才人事真",
 }
 
 # Words that make a bare 万/亿 ("金额11.5亿", "财政1.6亿增资") an amount of yuan.
@@ -112,4 +124,4 @@ def normalize_unit(unit: str, *, money: bool = False) -> tuple[Decimal, str, str
     if core not in CORE_UNITS:
         raise ValueError(f"not a unit: {unit!r}")
     normalized, kind = CORE_UNITS[core]
-    return multiplier, normalized, kind
+    return multiplier * UNIT_FACTORS.get(core, Decimal(1)), normalized, kind

@@ -46,6 +46,11 @@ class Metric(Curated):
     kind = models.CharField(_("类型"), max_length=10, choices=Kind.choices)
     qualifier = models.CharField(_("限定词"), max_length=20, blank=True)
     label = models.CharField(_("指标"), max_length=200, blank=True)
+    measure = models.CharField(
+        _("度量"), max_length=20, db_index=True,
+        help_text=_("指标衡量的是什么（如“贷款余额”“企业数”“占比”）；由指标名和单位推定，工作人员可修改。"
+                    "只有度量和标准单位都相同的指标才会在对比图中放在一起。"),
+    )
     as_of = models.CharField(_("时间范围"), max_length=60, blank=True)
     as_of_year = models.PositiveSmallIntegerField(_("年份"), null=True, blank=True)
     as_of_month = models.PositiveSmallIntegerField(_("月份"), null=True, blank=True)

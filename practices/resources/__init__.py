@@ -61,7 +61,7 @@ from .cells import (
     resolve_city,
     split_list,
 )
-from .exporting import export_dataset, export_file
+from .exporting import export_dataset, export_file, spreadsheet_cell_types, typed_dataset, typed_row
 from .formats import CSV, FORMATS, JSON, XLSX, ImportDecodeError, ImportHeaderError, decode_upload
 from .formulas import FORMULA_PREFIXES, neutralize_formulas, neutralize_value, restore_value
 from .metrics import MetricResource
@@ -86,5 +86,6 @@ __all__ = [
     "NameForeignKeyWidget", "PlainDecimalWidget", "PlainIntegerWidget", "PracticeResource", "ProvinceResource",
     "StrictBooleanWidget", "TextWidget", "city_label", "city_name_label", "decode_upload",
     "export_dataset", "export_file", "homonym_names", "neutralize_formulas", "neutralize_value", "parse_entries",
-    "render_entries", "render_labelled_entries", "resolve_city", "restore_value", "split_list",
+    "render_entries", "render_labelled_entries", "resolve_city", "restore_value", "spreadsheet_cell_types",
+    "split_list", "typed_dataset", "typed_row",
 ]

@@ -1,9 +1,51 @@
-"""Exporting a Resource to a file."""
+"""Exporting a Resource to a file, and the typed cells of a spreadsheet."""
 from __future__ import annotations
 
+import datetime
+from collections.abc import Callable, Iterable
+
 import tablib
+from import_export import widgets
 
 from .formats import CSV, JSON, XLSX
+from .widgets import PlainDecimalWidget, PlainIntegerWidget
+
+# Widgets whose rendered text is a number or a date: clean() turns the text back
+# into Decimal/int/date, which a spreadsheet stores as a number or a date (so
+# sorting and sums work) instead of text.
+TYPED_WIDGETS = (PlainDecimalWidget, PlainIntegerWidget, widgets.DateWidget, widgets.DateTimeWidget)
+
+
+def spreadsheet_cell_types(resource) -> list[Callable | None]:
+    """Per export column of ``resource``: the function that types its cell, or None for text."""
+    types: list[Callable | None] = []
+    for field in resource.get_export_fields():
+        widget = field.widget
+        types.append(widget.clean if isinstance(widget, TYPED_WIDGETS) else None)
+    return types
+
+
+def typed_row(row: Iterable, types: list[Callable | None]) -> list:
+    """``row`` with number and date columns as Decimal/int/date (empty cells None); text left alone."""
+    cells = []
+    for cell, to_type in zip(row, types, strict=True):
+        if to_type is None or not isinstance(cell, str):
+            cells.append(cell)
+            continue
+        typed = to_type(cell) if cell.strip() else None
+        # openpyxl has no timezone-aware datetimes; a date column stays a date.
+        if isinstance(typed, datetime.datetime) and typed.tzinfo is not None:
+            typed = typed.replace(tzinfo=None)
+        cells.append(typed)
+    return cells
+
+
+def typed_dataset(dataset: tablib.Dataset, resource) -> tablib.Dataset:
+    """A copy of ``dataset`` (exported by ``resource``) with typed number and date cells, for XLSX."""
+    types = spreadsheet_cell_types(resource)
+    typed = tablib.Dataset(*(typed_row(row, types) for row in dataset), headers=dataset.headers)
+    typed.title = dataset.title
+    return typed
 
 
 def export_dataset(resource_class, queryset=None, *, published_only: bool = True) -> tablib.Dataset:
@@ -12,7 +54,12 @@ def export_dataset(resource_class, queryset=None, *, published_only: bool = True
 
 
 def export_file(resource_class, queryset=None, *, file_format: str, published_only: bool = True):
-    """Bytes (xlsx) or text (csv, json) of an export; CSV has a BOM, CSV and XLSX neutralise formulas."""
+    """Bytes (xlsx) or text (csv, json) of an export; CSV has a BOM, CSV and XLSX neutralise formulas.
+
+    XLSX keeps numbers as numbers and dates as dates; CSV and JSON stay text.
+    """
     formats = {"csv": CSV, "xlsx": XLSX, "json": JSON}
     dataset = export_dataset(resource_class, queryset, published_only=published_only)
+    if file_format == "xlsx":
+        dataset = typed_dataset(dataset, resource_class(published_only=published_only))
     return formats[file_format]().export_data(dataset)

@@ -60,6 +60,7 @@ class MetricResource(CatalogueResource):
     kind = column_field("kind", widget=ChoiceWidget(Metric.Kind, "类型"))
     qualifier = column_field("qualifier")
     label = column_field("label")
+    measure = column_field("measure")
     as_of = column_field("as_of")
     as_of_year = column_field("as_of_year", widget=PlainIntegerWidget())
     as_of_month = column_field("as_of_month", widget=PlainIntegerWidget())
@@ -73,7 +74,7 @@ class MetricResource(CatalogueResource):
         model = Metric
         fields = ("owner", "practice", "city", "source", "report_position", "position", "raw", "value", "high",
                   "unit", "normalized_value", "normalized_high", "normalized_unit", "kind", "qualifier", "label",
-                  "as_of", "as_of_year", "as_of_month", "sentence", "offset", "verified")
+                  "measure", "as_of", "as_of_year", "as_of_month", "sentence", "offset", "verified")
         export_order = fields
         import_id_fields = ("owner", "practice", "city", "source", "report_position", "position")
         skip_unchanged = True

@@ -28,7 +28,14 @@ from .facets import (
     query_url,
 )
 from .lookups import category_lookup, city_lookup, place_label, province_lookup
-from .metrics import metric_list_rows, metric_list_summary, metric_unit_facets, practice_comparison
+from .metrics import (
+    metric_list_rows,
+    metric_list_summary,
+    metric_measure_facets,
+    metric_owner_facets,
+    metric_unit_facets,
+    practice_comparison,
+)
 from .places import category_overview, city_overview, counts_by_category, province_overview
 from .practices import (
     case_report_latest,
@@ -47,7 +54,7 @@ __all__ = [
     "case_report_list_rows", "case_report_paragraphs", "case_report_related_practices",
     "catalogue_totals", "category_city_matrix", "category_list", "category_lookup",
     "category_overview", "city_lookup", "city_overview", "counts_by_category", "filter_conditions",
-    "metric_filter_description", "metric_list_rows", "metric_list_summary", "filter_signature", "metric_unit_facets", "place_label", "practice_case_reports", "practice_comparison",
+    "metric_filter_description", "metric_list_rows", "metric_list_summary", "filter_signature", "metric_unit_facets", "metric_measure_facets", "metric_owner_facets", "place_label", "practice_case_reports", "practice_comparison",
     "practice_detail", "practice_facets", "practice_filter_description", "practice_list_summary",
     "practice_list_page_rows", "practice_neighbours", "practice_published_list",
     "province_lookup", "province_overview", "query_url", "source_list",

@@ -240,6 +240,12 @@ def filter_conditions(selected: dict[str, object]) -> list[str]:
         phrases.append(_("无量化指标"))
     if selected.get("unit"):
         phrases.append(_("单位为“%(unit)s”") % {"unit": selected["unit"]})
+    if selected.get("measure"):
+        phrases.append(_("度量为“%(measure)s”") % {"measure": selected["measure"]})
+    if selected.get("owner") == "practice":
+        phrases.append(_("来自典型做法"))
+    elif selected.get("owner") == "case_report":
+        phrases.append(_("来自案例报道"))
     if selected.get("kind"):
         phrases.append(_("类型为“%(kind)s”") % {"kind": Metric.Kind(selected["kind"]).label})
     if selected.get("practice"):

@@ -57,8 +57,11 @@ def query_with(params, **changes) -> str:
 
 
 @register.inclusion_tag("practices/includes/bar_chart.html")
-def bar_chart(comparison: dict, title: str = "") -> dict:
+def bar_chart(comparison: dict, title: str = "", number: int = 1) -> dict:
     """A horizontal bar chart (inline SVG) of the comparison's metrics, one bar per metric.
+
+    ``comparison`` is one chart of practice_comparison (one measure, one unit);
+    ``number`` (the chart's place on the page) keeps the SVG's element ids unique.
 
     Bars are scaled to the largest value; each bar's accessible text names the
     city, the label and the figure, and the page repeats the data as a table.
@@ -79,5 +82,6 @@ def bar_chart(comparison: dict, title: str = "") -> dict:
             y += BAR_HEIGHT + BAR_GAP
     return {
         "bars": bars, "title": title, "unit": comparison.get("unit"), "width": CHART_WIDTH, "height": y,
+        "chart_id": f"chart-{number}", "measure": comparison.get("measure"),
         "label_width": LABEL_WIDTH, "label_x": LABEL_WIDTH - VALUE_GAP, "bar_height": BAR_HEIGHT,
     }

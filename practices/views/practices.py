@@ -66,13 +66,11 @@ def practice_detail(request: HttpRequest, number: int) -> HttpResponse:
 
 def practice_compare(request: HttpRequest, number: int) -> HttpResponse:
     practice = _practice_or_404(number)
-    unit = request.GET.get("unit") or None
-    comparison = selectors.practice_comparison(practice=practice, unit=unit)
+    measure = request.GET.get("measure") or None
+    comparison = selectors.practice_comparison(practice=practice, measure=measure)
     notices = []
-    if not comparison["unit_found"]:
-        notices.append(_("这个做法没有以“%(unit)s”为单位的指标，已改为显示“%(shown)s”。") % {
-            "unit": unit, "shown": comparison["unit"] or "—",
-        })
+    if not comparison["measure_found"]:
+        notices.append(_("这个做法没有多个城市共有的“%(measure)s”指标，已显示全部对比。") % {"measure": measure})
     return render(request, "practices/practice_compare.html", {
         "practice": practice, "comparison": comparison, "notices": notices,
     })

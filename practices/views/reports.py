@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 
 from .. import selectors
 from ..filters import CaseReportFilterSet, MetricFilterSet
-from ..lists import PUBLIC_LISTS
+from ..lists import METRICS, PUBLIC_LISTS
 from ..models import CaseReport
 from ..selectors.case_reports import case_report_by_id
 from .common import clean_params, export_links, page_links, paginate
@@ -47,6 +47,8 @@ def case_report_detail(request: HttpRequest, source: str, position: int) -> Http
     return render(request, "practices/case_report_detail.html", {
         "report": report,
         "paragraphs": selectors.case_report_paragraphs(report=report),
+        # The report's own figures, as public as a practice's (one query).
+        "metrics": list(report.metrics.order_by("position")),
         "related": selectors.case_report_related_practices(report=report),
     })
 
@@ -64,15 +66,22 @@ def metric_list(request: HttpRequest) -> HttpResponse:
     filterset = MetricFilterSet(request.GET)
     summary = selectors.metric_list_summary(filterset=filterset)
     listing = paginate(request, filterset.qs, default_per_page=50, count=summary["count"])
+    listing.notices = filterset.notices() + listing.notices
     params = clean_params(request.GET, set(filterset.form.errors))
     listing.page.object_list = list(selectors.metric_list_rows(metrics=listing.page.object_list))
+    facets = METRICS.facets(filterset=filterset, params=params, path=request.path, summary=summary)
+    value_sort = filterset.value_sort_offered()
     return render(request, "practices/metric_list.html", {
         "filterset": filterset,
         "listing": listing,
         "page_links": page_links(params, listing.page),
         "categories": selectors.category_list(),
-        "units": selectors.metric_unit_facets(filterset=filterset, params=params, path=request.path,
-                                              summary=summary),
+        "units": facets["unit"],
+        "measures": facets["measure"],
+        "owners": facets["owner"],
+        # Value sorts are only offered within one unit: never 元 next to %.
+        "sort_choices": [(value, label) for value, label in filterset.form.fields["sort"].choices
+                         if value_sort or value not in MetricFilterSet.VALUE_SORTS],
         "description": selectors.metric_filter_description(filterset=filterset, count=listing.page.paginator.count),
         "errors": filterset.error_messages(),
         "sort_key": filterset.sort_key,

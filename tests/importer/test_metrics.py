@@ -63,8 +63,8 @@ COUNT_UNITS = "户 家 件 项 个 人 名 人次 次 笔 份 条 家次 家（�
 
 @pytest.mark.parametrize("unit", COUNT_UNITS)
 def test_count_units(unit):
-    metric = check(f"累计完成37{unit}。", f"37{unit}", "37", "家次" if unit == "家（次）" else unit, "count")
-    assert metric.unit == unit and metric.label == "累计完成"
+    metric = check(f"累计走访企业37{unit}。", f"37{unit}", "37", "家次" if unit == "家（次）" else unit, "count")
+    assert metric.unit == unit and metric.label == "走访企业"
 
 
 @pytest.mark.parametrize(
@@ -145,14 +145,14 @@ def test_magnitudes(text, raw, value, normalized, unit, normalized_unit):
 @pytest.mark.parametrize(
     ("text", "raw", "normalized", "unit", "normalized_unit", "qualifier"),
     [
-        ("前期已梳理汇集企业基本数据250万余条。", "250万余条", "2500000", "万余条", "条", "余"),
-        ("超8亿元惠企资金秒到1万多家次企业。", "1万多家次", "10000", "万多家次", "家次", "多"),
-        ("已提供800余万页企业电子档案查询服务。", "800余万页", "8000000", "余万页", "页", "余"),
-        ("整合导入19.74多万家中小微企业。", "19.74多万家", "197400", "多万家", "家", "多"),
-        ("开展培训13.6万余人。", "13.6万余人", "136000", "万余人", "人", "余"),
-        ("涉及惠企资金2.4亿余元。", "2.4亿余元", "240000000", "亿余元", "元", "余"),
-        ("已面向全国 20 多个省", "20 多个", "20", "多个", "个", "多"),
-        ("开展培训 410 余期，", "410 余期", "410", "余期", "期", "余"),
+        ("前期已梳理汇集企业基本数据250万余条。", "250万余条", "2500000", "万条", "条", "余"),
+        ("超8亿元惠企资金秒到1万多家次企业。", "1万多家次", "10000", "万家次", "家次", "多"),
+        ("已提供800余万页企业电子档案查询服务。", "800余万页", "8000000", "万页", "页", "余"),
+        ("整合导入19.74多万家中小微企业。", "19.74多万家", "197400", "万家", "家", "多"),
+        ("开展培训13.6万余人。", "13.6万余人", "136000", "万人", "人", "余"),
+        ("涉及惠企资金2.4亿余元。", "2.4亿余元", "240000000", "亿元", "元", "余"),
+        ("已面向全国 20 多个省", "20 多个", "20", "个", "个", "多"),
+        ("开展培训 410 余期，", "410 余期", "410", "期", "期", "余"),
     ],
 )
 def test_inner_yu_duo(text, raw, normalized, unit, normalized_unit, qualifier):
@@ -222,7 +222,7 @@ def test_ranges(text, raw, low, high, normalized_low, normalized_high, unit):
 
 def test_rate_per_day():
     metric = check("使用费用降至0.05%/日，", "0.05%/日", "0.05", "%/日", "percent")
-    assert metric.unit == "%/日" and metric.label == "使用费用降至"
+    assert metric.unit == "%/日" and metric.label == "使用费用"
 
 
 def test_stray_space_before_percent():
@@ -240,7 +240,7 @@ def test_bare_yi_after_money_word_is_yuan():
 
 def test_bare_wan_without_money_word_is_a_plain_count():
     metric = check("服务用户数5.02万，", "5.02万", "50200", "", "count")
-    assert metric.label == "服务用户数"
+    assert metric.label == "用户数"
 
 
 @pytest.mark.parametrize(
@@ -259,6 +259,41 @@ def test_chinese_numerals_with_qualifier(text, raw, normalized, unit, qualifier)
     assert (metric.raw, metric.normalized_value, metric.normalized_unit, metric.qualifier) == (
         raw, Decimal(normalized), unit, qualifier,
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "raw", "normalized", "unit", "normalized_unit", "kind", "qualifier"),
+    [
+        ("出台七项支持政策。", "七项", "7", "项", "项", "count", ""),
+        ("从五个方面提出措施", "五个", "5", "个", "个", "count", ""),
+        ("台州市三家城商行", "三家", "3", "家", "家", "count", ""),
+        ("实施三年行动计划", "三年", "3", "年", "年", "duration", ""),
+        ("出台十二条措施", "十二条", "12", "条", "条", "count", ""),
+        ("将178个政策整合为5大产业政策。", "5大", "5", "大", "个", "count", ""),
+        ("涵盖6大领域、8大平台", "8大", "8", "大", "个", "count", ""),
+        ("聚焦四大专区", "四大", "4", "大", "个", "count", ""),
+        ("归纳为8大类", "8大类", "8", "大类", "类", "count", ""),
+        ("占比近二成。", "二成", "20", "成", "%", "percent", "近"),
+        ("七成以上企业", "七成", "70", "成", "%", "percent", "以上"),
+        ("发表21篇论文", "21篇", "21", "篇", "篇", "count", ""),
+        ("118大类4000多细项信用信息", "4000多细项", "4000", "细项", "项", "count", "多"),
+        ("服务企业1万余人次。", "1万余人次", "10000", "万人次", "人次", "count", "余"),
+        ("历时1个多月", "1个多月", "1", "个月", "个月", "duration", "多"),
+    ],
+)
+def test_chinese_counts_n_da_cheng_and_new_units(text, raw, normalized, unit, normalized_unit, kind, qualifier):
+    metric = extract_metrics(text)[-1]
+    assert (metric.raw, metric.normalized_value, metric.unit, metric.normalized_unit, metric.kind,
+            metric.qualifier) == (raw, Decimal(normalized), unit, normalized_unit, kind, qualifier)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["打造多项服务", "服务1万余人次", "20多个省", "800余万页", "近百家企业", "约30家"],
+)
+def test_unit_never_keeps_qualifier_words(text):
+    for metric in extract_metrics(text):
+        assert not set(metric.unit) & set("多余近约"), metric
 
 
 # --- not metrics --------------------------------------------------------------------------------
@@ -307,13 +342,23 @@ def test_chinese_numerals_with_qualifier(text, raw, normalized, unit, qualifier)
         "通过 API 5DP 认证",
         "经全体职工2/3以上同意",
         "实现开办企业0成本、1环节办理",
-        "台州市三家城商行",
         "出台《十条意见》",
         "千名成长型企业家、万名企业经营管理人才",
-        "创建七个方面的机制",
+        "全国第一",
+        "第三批试点",
+        "位列第二名",
+        "一个窗口受理",
+        "推动二次创业",
+        "平台二期上线",
+        "出台民营经济二十条",
+        "大力发展，大幅提升",
+        "形成“一成不变”的格局",
+        "温政发〔2021〕12号",
+        "《关于促进民营经济发展的三十条意见》",
+        "“六稳”“六保”",
+        "“三个一”工程",
         "进行企业360度全方面信用评价",
         "续航200公里",
-        "归集4000多细项",
     ],
 )
 def test_not_a_metric(text):
@@ -326,12 +371,12 @@ def test_label_as_of_sentence_and_offsets():
     text = "截至2021年8月底，佛山市实有各类市场主体104.64万户，同比增长16.22%。2021年1-8月，办结23139件。"
     first, second, third = extract_metrics(text)
     assert (first.label, first.as_of, first.as_of_year, first.as_of_month) == (
-        "佛山市实有各类市场主体", "截至2021年8月底", 2021, 8,
+        "市场主体", "截至2021年8月底", 2021, 8,
     )
     assert first.sentence == "截至2021年8月底，佛山市实有各类市场主体104.64万户，同比增长16.22%。"
     assert (second.label, second.position, second.sentence) == ("同比增长", 2, first.sentence)
     assert (third.label, third.as_of, third.as_of_year, third.as_of_month, third.position) == (
-        "办结", "2021年1-8月", 2021, 8, 3,
+        "办结件数", "2021年1-8月", 2021, 8, 3,
     )
     for metric in (first, second, third):
         assert text[metric.start:metric.end] == metric.raw
@@ -356,7 +401,7 @@ def test_as_of(text, as_of, year, month):
 
 def test_labels_follow_the_previous_figure_of_the_clause():
     metrics = extract_metrics("累计兑现政策资金5.1亿元、惠及企业8468户。累计为3139家（次）企业提供转贷资金476.96亿元。")
-    assert [m.label for m in metrics] == ["累计兑现政策资金", "惠及企业", "累计", "企业提供转贷资金"]
+    assert [m.label for m in metrics] == ["政策资金", "惠及企业", "企业", "转贷资金"]
     assert metrics[2].normalized_unit == "家次"
 
 
@@ -453,7 +498,7 @@ def test_precision_and_recall_against_gold(gold):
         f"precision={precision:.3f} recall={recall:.3f} (tp={true_positive} fp={spurious} fn={missed}, "
         f"{true_positive + missed} gold metrics in {len(gold)} paragraphs)"
     )
-    assert recall >= 0.95 and precision >= 0.90, figures
+    assert recall >= 0.95 and precision >= 0.95, figures
 
 
 def test_label_accuracy_against_gold(gold):

@@ -83,3 +83,33 @@ def test_ordinary_words_are_not_places(text, unwanted):
 
 def test_a_county_level_city_written_in_full_is_found():
     assert "合作市" in [p.name for p in places.find_places("甘肃省合作市工商联")]
+
+
+# The 福建 report (004 #3): 泉州/莆田 visited, 福州 where the reported firm
+# works; 宁德/龙岩 (福建) and 宜宾 (四川) only where its charging stations are used.
+FUJIAN = "福州台江金融街的超充站已同步至宁德、龙岩以及上海、宜宾等城市落地使用。调研组走进莆田市、泉州市等地。"
+
+
+def test_report_cities_rule_keeps_only_the_reports_own_province():
+    found = [p.name for p in places.report_cities(FUJIAN, province="福建省")]
+    assert "宜宾市" not in found and "上海市" not in found
+    assert {"福州市", "莆田市", "泉州市"} <= set(found)
+
+
+def test_reviewed_cities_resolve_in_the_reports_province_in_order():
+    found = places.reviewed_cities(["莆田", "泉州市", "福州市"], province="福建省", text=FUJIAN)
+    assert [(p.name, p.province) for p in found] == [("莆田市", "福建省"), ("泉州市", "福建省"), ("福州市", "福建省")]
+
+
+@pytest.mark.parametrize(
+    ("names", "fragment"),
+    [
+        (["宜宾市"], "unknown city: '宜宾市' in 福建省"),
+        (["厦门市"], "not written"),
+        (["火星市"], "unknown city"),
+        (["泉州市", "泉州市"], "listed twice"),
+    ],
+)
+def test_reviewed_cities_reject_what_the_report_is_not_about(names, fragment):
+    with pytest.raises(places.UnknownPlaceError, match=fragment):
+        places.reviewed_cities(names, province="福建省", text=FUJIAN)

@@ -88,6 +88,7 @@ def test_article_fields(name, index):
     want = EXPECTED[name]["articles"][index]
     for field in ("title", "subtitle", "kicker", "byline", "province"):
         assert getattr(article, field) == want[field], field
+    assert article.cities == tuple(want["cities"])
 
 
 @pytest.mark.parametrize(("name", "index"), ARTICLE_CASES)
@@ -393,3 +394,29 @@ def test_no_print_in_library_code():
     for module in ("reports.py", "normalize.py"):
         source = (ROOT / "practices" / "importer" / module).read_text(encoding="utf-8")
         assert not re.search(r"^\s*print\(", source, re.M), module
+
+
+# ---- reviewed cities ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("cities", "fragment"),
+    [
+        (["宜宾市"], "unknown city: '宜宾市' in 福建省"),       # a market in 四川, not the work
+        (["三明市"], "'三明市' is not written in the report"),  # a 福建 city the report never names
+        (["泉州市", "泉州"], "listed twice"),
+        ("泉州市", "cities must be a list"),
+    ],
+)
+def test_reviewed_cities_must_be_written_cities_of_the_province(cities, fragment):
+    manifest = copy.deepcopy(_manifest(NAME_004))
+    manifest["articles"][2]["cities"] = cities
+    _expect_error(_raw(NAME_004), manifest, "article 3", fragment)
+
+
+def test_an_article_without_a_reviewed_list_has_cities_none():
+    manifest = copy.deepcopy(_manifest(NAME_004))
+    del manifest["articles"][2]["cities"]
+    doc = parse_report_document(_raw(NAME_004), manifest, filename=NAME_004)
+    assert doc.articles[2].cities is None
+    assert doc.articles[3].cities == ("深圳市",)
