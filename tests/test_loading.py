@@ -172,3 +172,29 @@ def test_every_loaded_metric_label_names_a_thing(catalogue):
     assert labels
     bad = [label for label in labels if not MIN_LABEL <= len(label) <= MAX_LABEL or label in BAD_LABELS]
     assert bad == []
+
+
+def test_a_figure_the_extractor_newly_finds_first_shifts_the_others_without_taking_them_for_edits(catalogue):
+    """A better extractor finds a figure before the others in unchanged text (as issue 13's did).
+
+    The database is put in the state an older extractor would have left: the entry's first metric
+    missing and the others numbered from 1, fingerprinted as the loader writes them. Re-extraction
+    must move them up by one, unedited; before the fix they were parked at 30001+ as "staff-edited".
+    """
+    from practices.importer.loading import metric_is_edited, metric_value_names, metrics_sync
+    from practices.importer.upsert import fingerprint
+
+    entry = (Metric.objects.filter(entry__isnull=False, position=3, verified=False)
+             .select_related("entry").first().entry)
+    expected = list(Metric.objects.filter(entry=entry).order_by("position").values_list("position", "raw", "label"))
+    Metric.objects.filter(entry=entry, position=1).delete()
+    for metric in Metric.objects.filter(entry=entry).order_by("position"):
+        values = {name: getattr(metric, name) for name in metric_value_names()} | {"position": metric.position - 1}
+        Metric.objects.filter(pk=metric.pk).update(position=metric.position - 1, load_fingerprint=fingerprint(values))
+
+    report = metrics_sync(owner_field="entry", owner=entry, text=entry.text, describe="shift")
+
+    after = list(Metric.objects.filter(entry=entry).order_by("position"))
+    assert not report.skipped
+    assert [(m.position, m.raw, m.label) for m in after] == expected
+    assert not any(metric_is_edited(m) for m in after)

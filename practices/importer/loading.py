@@ -296,7 +296,7 @@ def metric_is_edited(metric: Metric) -> bool:
     """True when staff changed the metric since the loader last wrote it (or it has no fingerprint)."""
     if not metric.load_fingerprint:
         return True
-    names = list(_metric_values_names()) + ["position"]
+    names = list(metric_value_names()) + ["position"]
     return fingerprint({n: getattr(metric, n) for n in names}) != metric.load_fingerprint
 
 
@@ -334,9 +334,16 @@ def metrics_sync(*, owner_field: str, owner, text: str, describe: str,
     Metric.objects.filter(pk__in=[m.pk for m in stale]).delete()
     # Park moving metrics on free positions first so that the unique
     # (owner, position) constraint never sees a transient duplicate.
+    # The parked position goes into the fingerprint too: otherwise the upsert below would take
+    # the parked metric for a staff edit and leave it parked (positions shift whenever a figure is
+    # added before others, e.g. a text correction or a better extractor).
     moving = [m for m, pos, _ in plan if m is not None and m.position != pos]
+    names = list(metric_value_names())
     for index, metric in enumerate(moving, start=1):
-        Metric.objects.filter(pk=metric.pk).update(position=30000 + index)
+        parked = {"position": 30000 + index}
+        if metric.pk not in protected:
+            parked["load_fingerprint"] = fingerprint({n: getattr(metric, n) for n in names} | parked)
+        Metric.objects.filter(pk=metric.pk).update(**parked)
     for match, position, found in plan:
         values = _metric_values(found) | {"position": position}
         if match is None:
@@ -352,13 +359,14 @@ def metrics_sync(*, owner_field: str, owner, text: str, describe: str,
     return report
 
 
-def _metric_values_names() -> tuple[str, ...]:
+def metric_value_names() -> tuple[str, ...]:
+    """The values the loader writes and fingerprints (with ``position``) on a metric."""
     return ("raw", "value", "high", "unit", "normalized_value", "normalized_high", "normalized_unit", "kind",
             "qualifier", "label", "as_of", "as_of_year", "as_of_month", "sentence", "offset", "measure")
 
 
 def _metric_values(found) -> dict:
-    values = {name: getattr(found, name) for name in _metric_values_names() if name not in {"offset", "measure"}}
+    values = {name: getattr(found, name) for name in metric_value_names() if name not in {"offset", "measure"}}
     values["offset"] = found.start
     # Part of the fingerprinted values, so a staff-curated measure survives reloads like any edit.
     values["measure"] = measure_for(label=values["label"], unit=values["normalized_unit"])
