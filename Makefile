@@ -7,7 +7,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/catalogue
 TEST_ENV := DJANGO_SECRET_KEY=test-only-not-a-secret DJANGO_DEBUG=0
 DEV_ENV  := DJANGO_DEBUG=1
 
-.PHONY: serve install install-test run setup test test-fast lint test-sqlite test-postgres postgres-ready browser-deps loadtest-deps fixtures clean bench loadtest
+.PHONY: serve install install-test run setup admin test test-fast lint test-sqlite test-postgres postgres-ready browser-deps loadtest-deps fixtures clean bench loadtest
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -22,15 +22,34 @@ $(VENV)/.installed-test: requirements-test.txt $(VENV)/.installed
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
 
-## make run: virtualenv, install, migrate, load the catalogue, serve http://127.0.0.1:8000
-setup: install
+## make run: virtualenv, install, a development .env, migrate, load the catalogue, serve http://127.0.0.1:8000
+# A development .env (debug on, a random secret key) when there is none, so that every
+# `.venv/bin/python manage.py …` line of the README works afterwards too. An existing .env is kept.
+.env:
+	@umask 077; { echo "# Written by make run for development (debug on). Production: see .env.example."; \
+	  echo "DJANGO_DEBUG=1"; \
+	  echo "DJANGO_SECRET_KEY=$$($(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))')"; } > $@
+	@echo "wrote .env (DJANGO_DEBUG=1 and a random DJANGO_SECRET_KEY)"
+
+setup: install .env
 	mkdir -p var
-	$(DEV_ENV) $(BIN)/python manage.py migrate --noinput
+	$(DEV_ENV) $(BIN)/python manage.py migrate --noinput -v0
 	$(DEV_ENV) $(BIN)/python manage.py createcachetable
 	$(DEV_ENV) $(BIN)/python manage.py load_catalogue
 
+ADMIN_PATH = $(shell $(DEV_ENV) $(BIN)/python -c "import os, django; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'catalogue.settings'); django.setup(); from django.urls import reverse; print(reverse('admin:index'))" 2>/dev/null)
+
 run: setup
+	@echo ""
+	@echo "  网站：    http://127.0.0.1:8000/"
+	@echo "  管理后台：http://127.0.0.1:8000$(ADMIN_PATH)"
+	@echo "  第一次使用：在另一个终端运行 make admin，按提示创建管理员账号和密码，再登录管理后台。"
+	@echo ""
 	$(DEV_ENV) $(BIN)/python manage.py runserver 127.0.0.1:8000
+
+## make admin: create the first admin account (asks for a user name and a password)
+admin: install .env
+	$(DEV_ENV) $(BIN)/python manage.py createsuperuser
 
 ## make serve: gunicorn on 127.0.0.1:8000 with the production settings (DJANGO_DEBUG off).
 # Needs DJANGO_SECRET_KEY in the environment or in .env (settings.py reads .env). Plain HTTP on loopback, so the

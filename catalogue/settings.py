@@ -53,11 +53,14 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.sitemaps",
     "csp",
     "axes",
     "django_filters",
     "rest_framework",
     "drf_spectacular",
+    # Swagger UI's files for /api/docs/, served locally (no CDN).
+    "drf_spectacular_sidecar",
     "import_export",
     "simple_history",
     "practices.apps.PracticesConfig",
@@ -66,12 +69,18 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Pages, exports, feeds and the API gzip-compressed when the client offers it (whitenoise
+    # already serves static files precompressed). BREACH: Django masks the CSRF token per response.
+    "django.middleware.gzip.GZipMiddleware",
     # A database that is unreachable, read-only, full or locked gives the 503 page (Retry-After), not a 500.
     # Near the top so that it also sees errors raised by the middlewares below (a session save).
     "practices.middleware.DatabaseUnavailableMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    # The language is in the URL (/en/…); see practices/url_language.py.
+    "practices.url_language.UrlLanguageMiddleware",
+    # Anonymous GETs from the page cache (needs the language; before the views and CSRF).
+    "practices.page_cache.PublicPageCacheMiddleware",
     "practices.admin.middleware.AdminChineseMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -91,11 +100,18 @@ AUTHENTICATION_BACKENDS = [
 ]
 AXES_FAILURE_LIMIT = int(os.environ.get("DJANGO_AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = 1  # hours
-# Lock the account being attacked, whatever address the attempts come from,
-# and separately an address that tries many accounts.
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# Lock one account at one address together: a colleague's typos neither lock
+# your account from your desk, nor lock every account behind a shared address.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "practices/locked_out.html"
+# The lockout page with a Retry-After header (practices.admin.login_protection).
+AXES_LOCKOUT_CALLABLE = "practices.admin.login_protection.lockout_response"
+# The real client address behind N trusted reverse proxies (X-Forwarded-For,
+# rightmost entries are the proxies' own); 0 = REMOTE_ADDR, the default
+# without a proxy. Wrong here means every request shares one address.
+TRUSTED_PROXY_COUNT = int(os.environ.get("DJANGO_TRUSTED_PROXY_COUNT", "0"))
+AXES_CLIENT_IP_CALLABLE = "practices.admin.login_protection.client_ip_address"
 
 ROOT_URLCONF = "catalogue.urls"
 # The admin lives at a configurable path, so it is not where scanners look.
@@ -133,6 +149,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A generous busy timeout so that the dev server and a concurrent
     # load_catalogue do not fail with "database is locked".
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # Write transactions take the lock when they begin (BEGIN IMMEDIATE): two
+    # simultaneous saves queue on the busy timeout, and the later one sees the
+    # version check's conflict message, instead of a deferred transaction that
+    # fails to upgrade its read lock with "database is locked" (the 503 page).
+    DATABASES["default"]["OPTIONS"]["transaction_mode"] = "IMMEDIATE"
 elif DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql"):
     # A server that drops packets must give the 503 page within seconds, not hang the worker
     # (a DATABASE_URL's own ?connect_timeout= wins).
@@ -231,6 +252,11 @@ SPECTACULAR_SETTINGS = {
         "MetricKindEnum": "practices.models.Metric.Kind",
         "SourceKindEnum": "practices.models.SourceDocument.Kind",
     },
+    # /api/docs/ serves Swagger UI from drf-spectacular-sidecar's static files, not a CDN, so the site's
+    # CSP (everything 'self') needs no exception for it.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # The import confirm step must survive several worker processes: keep the
@@ -246,12 +272,32 @@ CACHES = {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",
         # Not "catalogue_cache": that is practices/catalogue_cache.py, an unrelated module with its own tables.
         "LOCATION": "django_cache",
-    }
+    },
+    # Whole anonymous pages under the catalogue revision (practices/page_cache.py). A file cache
+    # by default: shared by the workers of one machine, with no server to run. Several machines
+    # share Redis instead (REDIS_URL, e.g. redis://127.0.0.1:6379/1).
+    "pages": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": os.environ["REDIS_URL"],
+        # Pages of older revisions are unreachable (the key holds the revision); let them expire.
+        "TIMEOUT": 3600,
+    } if os.environ.get("REDIS_URL") else {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": os.environ.get("DJANGO_PAGE_CACHE_DIR", "") or str(BASE_DIR / "var" / "page-cache"),
+        "TIMEOUT": 3600,
+        "OPTIONS": {"MAX_ENTRIES": 20000},
+    },
 }
 
+LOG_LEVEL = os.environ.get("DJANGO_LOG_LEVEL", "WARNING")
+# One handler, on the root logger: Django's default config also gives the
+# "django" logger a console handler in debug, so every line of it would be
+# written twice (once there, once again through root). "django.server"
+# (runserver's request lines) keeps its own handler and does not propagate.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "WARNING")},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {"django": {"handlers": [], "level": LOG_LEVEL, "propagate": True}},
 }

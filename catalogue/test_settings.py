@@ -21,3 +21,7 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 # The benchmark tools (bench/) are tested too; the public settings leave them out.
 INSTALLED_APPS = [*INSTALLED_APPS, "bench.apps.BenchConfig"]  # noqa: F405
+
+# The page cache (practices/page_cache.py) stores nothing in the suite, so that every request reaches
+# its view and query counts measure the view; tests/test_page_cache.py switches a real one on.
+CACHES = {**CACHES, "pages": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}  # noqa: F405

@@ -16,9 +16,11 @@ from django.core.paginator import Paginator as DjangoPaginator
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404, HttpResponsePermanentRedirect
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import viewsets
+from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 
 from . import lists, selectors, serializers
@@ -92,7 +94,17 @@ class FacetedListMixin:
         if self.filterset is not None and self.paginator is not None:
             self.list_summary = self.public_list.summarize(filterset=self.filterset)
             self.paginator.known_count = self.list_summary["count"]
-        return super().paginate_queryset(queryset)
+        page = super().paginate_queryset(queryset)
+        if page is not None and self.filterset is not None:
+            # The page's rows are loaded with what an excerpt reads: no query per row.
+            page = self.public_list.with_excerpts(page, filterset=self.filterset)
+        return page
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        filterset = getattr(self, "filterset", None)
+        context["searching"] = bool(filterset is not None and filterset.selected().get("q"))
+        return context
 
     def list(self, request, *args, **kwargs):
         response = super().list(request, *args, **kwargs)
@@ -121,6 +133,11 @@ class SharedFilterBackend(DjangoFilterBackend):
         view.filterset = filterset
         if filterset is None:
             return queryset
+        if not filterset.is_valid():
+            # The page's words ("detail", one sentence naming each refused parameter and value), then the
+            # errors by parameter, as django-filter gives them.
+            errors = {name: [str(message) for message in messages] for name, messages in filterset.errors.items()}
+            raise ValidationError({"detail": filterset.rejection_message() or _("筛选条件无效。"), **errors})
         return super().filter_queryset(request, queryset, view)
 
     def get_filterset(self, request, queryset, view):

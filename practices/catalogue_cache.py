@@ -8,15 +8,20 @@ publication. So each is computed once and stored as JSON in
 single row of ``CatalogueRevision``), the aggregate's name and a digest of its
 arguments (the filters):
 
-* ``catalogue_changed()`` gives the revision row a new random token and
-  deletes the aggregates of older tokens. The signals below call it on every
-  save or delete of a record the public figures depend on; every bulk path
-  (``load_bundle``, ``generate_synthetic``, ``search_index_rebuild``) calls it
-  itself. Code that writes with ``update()`` or raw SQL must call it too.
+* The database owns the rule: triggers (migration 0009, restored after every
+  migrate by ``revision_triggers_install``) give the revision row a new random
+  token and delete the aggregates of older tokens on every INSERT, UPDATE or
+  DELETE of a counted table (``COUNTED_TABLES``), whoever writes: a staff
+  save, a load, a bulk ``update()``, raw SQL in a shell or a migration. On
+  SQLite they are row triggers, on PostgreSQL one statement trigger per table.
+  Django signals do the same only on a database without these triggers.
+* ``catalogue_changed()`` does it by hand, for writes the triggers cannot see
+  (the SQLite FTS5 search index is a virtual table, which takes no trigger).
 * The token is replaced in the writer's transaction: until it commits, other
   readers see the old token *and* the old rows, so a cached figure always
   describes the rows a reader can see. Readers only read the revision row,
-  so a long load never blocks them.
+  so a long load never blocks them (on PostgreSQL a concurrent staff save
+  waits for the load's commit: both write the revision row).
 * A random token rather than a counter: a ``flush`` or a restore that drops
   the row cannot bring back a token that still has aggregates stored.
 * A hit is one query (the aggregate joined to the current token); a miss
@@ -41,6 +46,7 @@ from typing import TypeVar
 
 from django.db import DatabaseError, IntegrityError, connections, router, transaction
 from django.db.models import Subquery
+from django.utils import timezone
 
 from .models import CatalogueAggregate, CatalogueRevision
 
@@ -58,14 +64,15 @@ def catalogue_revision(*, using: str | None = None) -> str:
 
 def _new_revision(*, using: str, purge: bool = True) -> str:
     token = uuid.uuid4().hex
-    updated = CatalogueRevision.objects.using(using).filter(key=1).update(token=token)
+    # update() skips auto_now: set ``changed`` too, it is the pages' Last-Modified (practices/page_cache.py).
+    updated = CatalogueRevision.objects.using(using).filter(key=1).update(token=token, changed=timezone.now())
     if not updated:
         try:
             with transaction.atomic(using=using):
                 CatalogueRevision.objects.using(using).create(key=1, token=token)
         except IntegrityError:
             # Another process created the row first: take over with our token.
-            CatalogueRevision.objects.using(using).filter(key=1).update(token=token)
+            CatalogueRevision.objects.using(using).filter(key=1).update(token=token, changed=timezone.now())
     if purge:
         CatalogueAggregate.objects.using(using).exclude(token=token).delete()
     return token
@@ -161,7 +168,92 @@ def catalogue_cached(name: str, parts: object, compute: Callable[[], T], *, usin
     return json.loads(json.dumps(value))
 
 
-# --------------------------------------------------------------------------- signals
+# --------------------------------------------------------------------------- triggers
+
+# The tables whose rows the cached aggregates count or filter on (and the many-to-many tables).
+COUNTED_TABLES = (
+    "practices_category",
+    "practices_province",
+    "practices_city",
+    "practices_sourcedocument",
+    "practices_practice",
+    "practices_practiceentry",
+    "practices_casereport",
+    "practices_casereport_cities",
+    "practices_casereport_categories",
+    "practices_relatedpractice",
+    "practices_metric",
+)
+TRIGGER_VENDORS = frozenset({"sqlite", "postgresql"})
+
+# The definitions of migration 0009 (frozen there): a new random token of 32 hex digits, then the
+# aggregates of older tokens go.
+_SQLITE_TRIGGER = """
+CREATE TRIGGER IF NOT EXISTS catalogue_revision_{table}_{event} AFTER {event} ON {table}
+BEGIN
+    INSERT INTO practices_cataloguerevision (key, token, changed)
+    VALUES (1, lower(hex(randomblob(16))), strftime('%Y-%m-%d %H:%M:%f', 'now'))
+    ON CONFLICT (key) DO UPDATE SET token = excluded.token, changed = excluded.changed;
+    DELETE FROM practices_catalogueaggregate
+    WHERE token <> (SELECT token FROM practices_cataloguerevision WHERE key = 1);
+END
+"""
+_SQLITE_EVENTS = ("insert", "update", "delete")
+_POSTGRESQL_TRIGGER = """
+CREATE TRIGGER catalogue_revision_bump
+AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON {table}
+FOR EACH STATEMENT EXECUTE FUNCTION practices_catalogue_revision_bump()
+"""
+
+
+def revision_triggers_missing(*, using: str = "default") -> list[str]:
+    """The counted tables that lack their revision trigger(s) (empty on a vendor without triggers)."""
+    connection = connections[using]
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("SELECT tbl_name, name FROM sqlite_master WHERE type = 'trigger'")
+            present = set(cursor.fetchall())
+            return [t for t in COUNTED_TABLES
+                    if any((t, f"catalogue_revision_{t}_{e}") not in present for e in _SQLITE_EVENTS)]
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT DISTINCT event_object_table FROM information_schema.triggers "
+                           "WHERE trigger_name = 'catalogue_revision_bump' AND trigger_schema = current_schema()")
+            present = {row[0] for row in cursor.fetchall()}
+            return [t for t in COUNTED_TABLES if t not in present]
+    return []
+
+
+def revision_triggers_install(*, using: str = "default") -> list[str]:
+    """Create the missing revision triggers (after a migrate); returns the tables repaired.
+
+    On SQLite, a migration that remakes a table (most AlterField and
+    RemoveField operations) drops that table's triggers with it.
+    """
+    connection = connections[using]
+    if connection.vendor not in TRIGGER_VENDORS:
+        return []
+    tables = [t for t in revision_triggers_missing(using=using) if t in connection.introspection.table_names()]
+    with transaction.atomic(using=using), connection.cursor() as cursor:
+        for table in tables:
+            if connection.vendor == "sqlite":
+                for event in _SQLITE_EVENTS:
+                    cursor.execute(_SQLITE_TRIGGER.format(table=table, event=event))
+            else:
+                # The function comes with migration 0009, which precedes any table repair.
+                cursor.execute(f"DROP TRIGGER IF EXISTS catalogue_revision_bump ON {table}")
+                cursor.execute(_POSTGRESQL_TRIGGER.format(table=table))
+    return tables
+
+
+def _after_migrate(sender, using="default", plan=None, **kwargs) -> None:
+    from django.db.migrations.recorder import MigrationRecorder
+
+    recorder = MigrationRecorder(connections[using])
+    if ("practices", "0009_revision_triggers") in recorder.applied_migrations():
+        revision_triggers_install(using=using)
+
+
+# --------------------------------------------------------------------------- without triggers
 
 # Inside catalogue_changes_deferred(): the aliases whose catalogue changed in the block.
 _deferred: contextvars.ContextVar[set[str] | None] = contextvars.ContextVar("catalogue_changes_deferred",
@@ -170,13 +262,13 @@ _deferred: contextvars.ContextVar[set[str] | None] = contextvars.ContextVar("cat
 
 @contextmanager
 def catalogue_changes_deferred() -> Iterator[None]:
-    """Within the block, saves only note the change; the token is replaced once, at its end.
+    """Within the block, explicit changes (catalogue_touched) only note the change; the token is replaced once.
 
-    A load saves thousands of records: one UPDATE instead of thousands, and
-    the revision row is locked only from the end of the load to its commit
-    (a staff save elsewhere waits for that lock, not for the whole load).
-    Nested blocks join the outermost. If the block raises, nothing is done
-    (its transaction is being rolled back).
+    Where triggers own the rule, they have replaced the token already and this
+    only saves a redundant UPDATE; on a database without them, a load's
+    thousands of saves cost one UPDATE instead of thousands. Nested blocks join
+    the outermost. If the block raises, nothing is done (its transaction is
+    being rolled back).
     """
     if _deferred.get() is not None:
         yield
@@ -201,21 +293,36 @@ def catalogue_touched(*, using: str) -> None:
 
 
 def _on_change(sender, instance=None, raw=False, using="default", **kwargs) -> None:
-    catalogue_touched(using=using)
+    if connections[using].vendor not in TRIGGER_VENDORS:
+        catalogue_touched(using=using)
 
 
 def _on_m2m_change(sender, action: str, using="default", **kwargs) -> None:
-    if action in {"post_add", "post_remove", "post_clear"}:
+    if action in {"post_add", "post_remove", "post_clear"} and connections[using].vendor not in TRIGGER_VENDORS:
         catalogue_touched(using=using)
 
 
 def connect_signals() -> None:
-    """Invalidate on every save and delete of what public figures count (PracticesConfig.ready)."""
-    from django.db.models.signals import m2m_changed, post_delete, post_save
+    """Keep the triggers after migrations; on other databases, invalidate by signals (PracticesConfig.ready)."""
+    from django.apps import apps
+    from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
 
-    from .models import CaseReport, Category, City, Metric, Practice, PracticeEntry, Province, RelatedPractice
+    from .models import (
+        CaseReport,
+        Category,
+        City,
+        Metric,
+        Practice,
+        PracticeEntry,
+        Province,
+        RelatedPractice,
+        SourceDocument,
+    )
 
-    for model in (Category, Province, City, Practice, PracticeEntry, CaseReport, Metric, RelatedPractice):
+    post_migrate.connect(_after_migrate, sender=apps.get_app_config("practices"),
+                         dispatch_uid="catalogue_cache_revision_triggers")
+    for model in (Category, Province, City, SourceDocument, Practice, PracticeEntry, CaseReport, Metric,
+                  RelatedPractice):
         uid = model._meta.label_lower
         post_save.connect(_on_change, sender=model, dispatch_uid=f"catalogue_cache_saved_{uid}")
         post_delete.connect(_on_change, sender=model, dispatch_uid=f"catalogue_cache_deleted_{uid}")

@@ -17,6 +17,14 @@ FilterSets and ``published_only`` both see to it).
 CSV and XLSX cells starting with = + - @ (or a tab/CR) get a leading ``'``
 so that a spreadsheet shows them as text instead of running a formula; JSON
 is not a spreadsheet and keeps the values as they are.
+
+A download is named by its filters (``practices-wenzhou-category-2.xlsx``),
+so that several downloads of one list stay apart on disk. ``?headers=zh``
+writes Chinese column headers in CSV and XLSX (for readers; the default
+headers are the field names that the admin's import expects); JSON keeps its
+keys, which are a program's. A refused filter value or ``headers`` value is a
+400 in plain text: the download link was followed by a person, and a browser
+shows text where it would save JSON as a file.
 """
 from __future__ import annotations
 
@@ -28,7 +36,10 @@ import zipfile
 from collections.abc import Callable, Iterable, Iterator
 
 import tablib
-from django.http import FileResponse, HttpRequest, HttpResponseBase, JsonResponse, StreamingHttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
+from django.utils.http import content_disposition_header
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 from import_export.widgets import ForeignKeyWidget
 
@@ -56,11 +67,13 @@ class Table:
     render them), reading the queryset in chunks.
     """
 
-    def __init__(self, resource: resources.CatalogueResource, queryset):
+    def __init__(self, resource: resources.CatalogueResource, queryset, *, headers: str = ""):
         self.resource = resource
         # filter_export applies published_only: a second guard besides the FilterSet.
         self.queryset = resource.filter_export(queryset)
         self.headers = resource.get_export_headers()
+        if headers == "zh":
+            self.headers = [COLUMN_HEADERS_ZH.get(name, name) for name in self.headers]
 
     def rows(self) -> Iterator[list]:
         """The rows in the list's order, read CHUNK_SIZE records at a time.
@@ -175,17 +188,69 @@ def practice_rows(resource: resources.PracticeResource, ids: list[int]) -> Itera
 FAST_ROWS = {resources.PracticeResource: practice_rows}
 
 
-def table_for(kind: str, params=None) -> tuple[Table | None, list[str]]:
+# Column headers for readers (``?headers=zh``), by export column name; the same word wherever a column recurs.
+COLUMN_HEADERS_ZH = {
+    # practices
+    "number": "序号", "name": "名称", "category": "类别编号", "category_name": "类别名称", "status": "状态",
+    "cities": "城市", "entries": "各城市做法和成效", "source": "来源文件",
+    # case reports
+    "position": "顺序", "title": "标题", "subtitle": "副标题", "kicker": "栏目", "byline": "作者",
+    "province": "省份", "categories": "主题类别", "body": "正文", "related_practices": "相关典型做法",
+    # metrics
+    "owner": "所属记录", "practice": "典型做法序号", "city": "城市", "report_position": "报道顺序",
+    "raw": "原文数字", "value": "数值", "high": "区间上限", "unit": "单位", "normalized_value": "标准化数值",
+    "normalized_high": "标准化上限", "normalized_unit": "标准单位", "kind": "类型", "qualifier": "限定词",
+    "label": "指标", "measure": "度量", "as_of": "时间范围", "as_of_year": "年份", "as_of_month": "月份",
+    "sentence": "原句", "offset": "字符位置", "verified": "已核实",
+}
+HEADER_CHOICES = ("", "zh")
+# Filename parts: places first (they are what a download is usually about), then the rest in filter order.
+FILENAME_FIRST = ("province", "city", "category")
+MAX_FILENAME_LENGTH = 120
+
+
+def table_for(kind: str, params=None, *, headers: str = "") -> tuple[Table | None, list[str]]:
     """(Table, []) for the public list named ``kind`` filtered by ``params`` (a QueryDict), or (None, error messages).
 
     A bad ``sort`` alone is not an error (the list page ignores it too).
     """
+    table, filterset = _filtered(kind, params, headers=headers)
+    if table is None:
+        return None, [filterset.rejection_message()]
+    return table, []
+
+
+def _filtered(kind: str, params, *, headers: str = ""):
+    """(Table or None when a value was refused, the FilterSet)."""
     public_list = PUBLIC_LISTS[kind]
     resource = public_list.resource_class(published_only=True)
     filterset = public_list.filterset_class(params, queryset=resource.get_queryset())
-    if filterset.form.errors.keys() - {"sort"}:
-        return None, filterset.error_messages()
-    return Table(resource, filterset.qs), []
+    if filterset.rejected():
+        return None, filterset
+    return Table(resource, filterset.qs, headers=headers), filterset
+
+
+def _filename_part(name: str, value) -> str:
+    if name == "category":
+        return f"category-{value.number}"
+    slug = getattr(value, "slug", None)
+    if slug:  # a city or a province: its slug says it ("wenzhou", "zhejiang")
+        return slug
+    if value is True or value is False:
+        return name.replace("_", "-") if value else f"no-{name.replace('_', '-')}"
+    text = slugify(str(value), allow_unicode=True)
+    return f"{name.replace('_', '-')}-{text}" if text else ""
+
+
+def export_filename(kind: str, filterset, fmt: str, *, headers: str = "") -> str:
+    """``practices-wenzhou-category-2.xlsx``: the list, then each applied filter (slugs, not ids); ``-zh``
+    for Chinese headers. Search words stay as typed (``practices-q-融资.csv``), sent as RFC 6266 filename*."""
+    chosen = {name: value for name, value in filterset.selected().items() if name != "sort"}
+    order = [name for name in FILENAME_FIRST if name in chosen] + [n for n in chosen if n not in FILENAME_FIRST]
+    parts = [kind, *(part for name in order if (part := _filename_part(name, chosen[name])))]
+    if headers == "zh" and fmt != "json":
+        parts.append("zh")
+    return f"{'-'.join(parts)[:MAX_FILENAME_LENGTH]}.{fmt}"
 
 
 # -- writers -----------------------------------------------------------------
@@ -268,17 +333,26 @@ def fixed_zipinfo(name: str) -> zipfile.ZipInfo:
 # -- views -------------------------------------------------------------------
 @require_safe
 def export(request: HttpRequest, kind: str, fmt: str) -> HttpResponseBase:
-    """The filtered list ``kind`` as ``fmt`` (csv, xlsx, json); 400 JSON naming bad filter values."""
-    table, errors = table_for(kind, request.GET)
+    """The filtered list ``kind`` as ``fmt`` (csv, xlsx, json), named by its filters; 400 in plain text
+    naming a refused value."""
+    headers = request.GET.get("headers", "")
+    if headers not in HEADER_CHOICES:
+        return _refused(_("参数 headers 只能是 zh（中文表头）或不填，收到“%(value)s”。") % {"value": headers[:50]}
+                        + _("未导出任何内容。"))
+    table, filterset = _filtered(kind, request.GET, headers="" if fmt == "json" else headers)
     if table is None:
-        return JsonResponse({"detail": "筛选条件无效，未导出。", "errors": errors}, status=400,
-                            json_dumps_params={"ensure_ascii": False})
-    filename = f"{kind}.{fmt}"
+        return _refused(filterset.rejection_message() + _("未导出任何内容。"))
+    filename = export_filename(kind, filterset, fmt, headers=headers)
     if fmt == "xlsx":
         data = xlsx_bytes(table, title=PUBLIC_LISTS[kind].sheet_title)
         return FileResponse(io.BytesIO(data), as_attachment=True, filename=filename,
                             content_type=CONTENT_TYPES["xlsx"])
     chunks = csv_chunks(table) if fmt == "csv" else json_chunks(table)
     response = StreamingHttpResponse(chunks, content_type=CONTENT_TYPES[fmt])
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=filename)
     return response
+
+
+def _refused(message: str) -> HttpResponse:
+    """A 400 a person can read wherever the link was followed: plain text, shown in the browser, not saved."""
+    return HttpResponse(message + "\n", status=400, content_type="text/plain; charset=utf-8")

@@ -33,6 +33,12 @@ from .search import case_report_search, practice_search
 MAX_QUERY_LENGTH = 100
 
 
+def _shown_value(value: str, *, limit: int = 40) -> str:
+    """``value`` fit to quote in a message: control characters (NUL …) as �, at most ``limit`` characters."""
+    text = "".join("\ufffd" if ord(char) < 32 or 0x7F <= ord(char) < 0xA0 else char for char in str(value))
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
 class LookupField(forms.CharField):
     """A text field whose clean value is the record ``resolver`` finds for it.
 
@@ -88,14 +94,20 @@ class PublishedFilterSet(django_filters.FilterSet):
 
     # -- filtering -------------------------------------------------------------
     def filter_queryset(self, queryset: QuerySet) -> QuerySet:
-        if self.form.errors.keys() - {"sort"}:
+        if self.rejected():
             return queryset.none()
         return self.sorted(self.filtered_without(None, queryset))
 
     def filtered_without(self, excluded: str | None, queryset: QuerySet | None = None) -> QuerySet:
-        """The queryset with every valid filter except ``excluded`` and ``sort`` applied."""
+        """The queryset with every valid filter except ``excluded`` and ``sort`` applied.
+
+        Empty when a value was rejected (other than ``sort``): counts and
+        facets then agree with the empty list instead of counting everything.
+        """
         self.errors  # noqa: B018 - cleaning resolves the lookups
         queryset = self.queryset.all() if queryset is None else queryset
+        if self.rejected():
+            return queryset.none()
         for name, value in self.form.cleaned_data.items():
             if name in {excluded, "sort"}:
                 continue
@@ -126,6 +138,27 @@ class PublishedFilterSet(django_filters.FilterSet):
     def error_messages(self) -> list[str]:
         """Every form error as one flat list of messages (already translated)."""
         return [str(message) for errors in self.form.errors.values() for message in errors]
+
+    def rejected(self) -> list[str]:
+        """The parameters whose values were refused, in the order given; a bad ``sort`` is only ignored."""
+        errors = self.form.errors
+        return [name for name in self.filters if name in errors and name != "sort"]
+
+    def rejection_message(self) -> str:
+        """One sentence naming each refused parameter and its value, or "" when none was refused.
+
+        "筛选条件无效：没有城市“nowhere”（参数 city=nowhere）。"
+        The same words on the page, in the API's 400 and in an export's 400.
+        """
+        problems = []
+        for name in self.rejected():
+            reasons = "".join(str(message).rstrip("。") for message in self.form.errors[name])
+            problems.append(_("%(reason)s（参数 %(name)s=%(value)s）") % {
+                "reason": reasons, "name": name, "value": _shown_value(self.data.get(name, "")),
+            })
+        if not problems:
+            return ""
+        return _("筛选条件无效：%(problems)s。") % {"problems": str(_("；")).join(problems)}
 
 
 

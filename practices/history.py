@@ -14,8 +14,15 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 
-from .models import Status
-from .services import curated_record_save, history_user, permissions_require, status_for_user, user_can_publish
+from .models import City, Practice, PracticeEntry, Status
+from .services import (
+    curated_record_save,
+    history_user,
+    permissions_require,
+    practice_entries_set,
+    status_for_user,
+    user_can_publish,
+)
 
 # Bookkeeping that describes the stored row, not the version being brought back.
 _NOT_RESTORED = {"id", "version", "load_fingerprint", "created", "updated"}
@@ -64,7 +71,67 @@ def record_revert(*, record, user) -> models.Model:
             current._history_user, current._change_reason = history_user(user), reason
             current.save()
         _restore_m2m(record, current)
+        if isinstance(current, Practice):
+            # A practice is read with its city entries: reverting it reverts them too.
+            practice_entries_set(practice=current, entries=practice_entries_at(record=record), user=user,
+                                 reason=reason)
     return current
+
+
+def _replaced_at(record):
+    """When ``record``'s version stopped being current: the next history record's date (None: still current)."""
+    later = (type(record).objects.filter(id=record.id, history_date__gt=record.history_date)
+             .order_by("history_date", "history_id").first())
+    return later.history_date if later else None
+
+
+def practice_entries_at(*, record) -> list[tuple[City, str]]:
+    """The practice's entries [(city, text), …] in order, as they were while ``record``'s version was current.
+
+    An admin save writes the practice's record first and its inline entries
+    just after, so the entries of a version are their last state before the
+    practice's next record.
+    """
+    before = _replaced_at(record)
+    rows = PracticeEntry.history.filter(practice_id=record.id)
+    if before is not None:
+        rows = rows.filter(history_date__lt=before)
+    latest: dict[int, object] = {}
+    for row in rows.order_by("-history_date", "-history_id"):
+        latest.setdefault(row.id, row)
+    alive = sorted((row for row in latest.values() if row.history_type != "-"), key=lambda row: row.position)
+    cities = City.objects.in_bulk([row.city_id for row in alive])
+    return [(cities[row.city_id], row.text) for row in alive if row.city_id in cities]
+
+
+def revert_changes(*, record) -> list[tuple[str, str, str]]:
+    """What reverting to ``record`` would change, [(label, now, after revert), …], for the confirmation page."""
+    model = record.instance_type
+    current = model._default_manager.filter(pk=record.id).first()
+    if current is None:
+        return [("记录", "（已删除）", "恢复")]
+    snapshot = record.instance
+    changes = []
+    for field in model._meta.concrete_fields:
+        if field.primary_key or field.name in _NOT_RESTORED or not field.editable:
+            continue
+        now, then = getattr(current, field.attname), getattr(snapshot, field.attname)
+        if now != then:
+            if getattr(field, "flatchoices", None):
+                labels = dict(field.flatchoices)
+                now, then = labels.get(now, now), labels.get(then, then)
+            elif field.is_relation:
+                now, then = getattr(current, field.name), getattr(snapshot, field.name)
+            changes.append((str(field.verbose_name), "" if now is None else str(now), "" if then is None else str(then)))
+    if isinstance(current, Practice):
+        now = {entry.city_id: entry.text for entry in current.entries.all()}
+        then = {city.pk: text for city, text in practice_entries_at(record=record)}
+        names = dict(City.objects.filter(pk__in=now.keys() | then.keys()).values_list("pk", "name"))
+        for city_id in sorted(now.keys() | then.keys(), key=lambda pk: names.get(pk, "")):
+            if now.get(city_id) != then.get(city_id):
+                changes.append((f"城市做法：{names.get(city_id, city_id)}", now.get(city_id, "（无）"),
+                                then.get(city_id, "（删除）")))
+    return changes
 
 
 def record_restore(*, model: type[models.Model], object_id, user) -> models.Model:

@@ -10,7 +10,7 @@ the file stem of a download ("practices.csv").
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.db import models
@@ -18,6 +18,7 @@ from django.http import QueryDict
 
 from . import filters, resources, selectors
 from .models import CaseReport, Metric, Practice
+from .search import attach_excerpts, case_report_excerpt, practice_excerpt
 from .selectors.facets import Facet
 
 
@@ -42,6 +43,17 @@ class PublicList:
     facets: Callable[..., dict[str, list[Facet]]]
     #: (filterset=, count=) -> the filters in one sentence
     describe: Callable[..., str]
+    #: (record, terms) -> Excerpt | None: why a search hit matched (None: the list is not searchable)
+    excerpt: Callable | None = None
+
+    def with_excerpts(self, rows: Iterable, *, filterset: filters.PublishedFilterSet) -> list:
+        """``rows`` as a list; on a searchable list each gets ``search_excerpt`` for the query (None without one).
+
+        The rows must come with what ``excerpt`` reads already loaded (a page's rows are prefetched).
+        """
+        if self.excerpt is None:
+            return list(rows)
+        return attach_excerpts(rows, q=filterset.selected().get("q"), excerpt=self.excerpt)
 
     @property
     def export_route_name(self) -> str:
@@ -72,6 +84,7 @@ PRACTICES = PublicList(
     summarize=selectors.practice_list_summary,
     facets=selectors.practice_facets,
     describe=selectors.practice_filter_description,
+    excerpt=practice_excerpt,
 )
 CASE_REPORTS = PublicList(
     name="case-reports",
@@ -85,6 +98,7 @@ CASE_REPORTS = PublicList(
     summarize=selectors.case_report_list_summary,
     facets=selectors.case_report_facets,
     describe=selectors.case_report_filter_description,
+    excerpt=case_report_excerpt,
 )
 METRICS = PublicList(
     name="metrics",

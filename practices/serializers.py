@@ -99,6 +99,49 @@ class SourceSerializer(serializers.ModelSerializer):
         fields = ["filename", "title", "kind", "publisher", "date"]
 
 
+class ExcerptSerializer(serializers.Serializer):
+    """Why a search hit matched: ``html`` (escaped, the query's words in <mark>), ``text`` (the same, plain),
+    and the place the passage speaks of (``city``, or only ``province`` when a report names no city)."""
+
+    html = serializers.CharField(read_only=True)
+    text = serializers.CharField(read_only=True)
+    city = serializers.SerializerMethodField()
+    province = serializers.SerializerMethodField()
+
+    @extend_schema_field(CityRefSerializer(allow_null=True))
+    def get_city(self, excerpt) -> dict | None:
+        place = excerpt.place
+        return CityRefSerializer(place).data if isinstance(place, City) else None
+
+    @extend_schema_field(ProvinceRefSerializer(allow_null=True))
+    def get_province(self, excerpt) -> dict | None:
+        place = excerpt.place
+        province = place.province if isinstance(place, City) else place
+        return ProvinceRefSerializer(province).data if isinstance(province, Province) else None
+
+
+class SearchExcerptMixin(serializers.Serializer):
+    """Adds ``excerpt`` to a list item when the list was searched (``?q=``), and only then.
+
+    The viewset sets ``search_excerpt`` on each row of the page (prefetched, no
+    query per row) and ``searching`` in the context; null when the hit matched
+    on its title alone.
+    """
+
+    excerpt = serializers.SerializerMethodField(help_text="仅在带 q 参数检索时出现：命中段落的摘录（HTML 已转义，检索词以 <mark> 标出）及其城市。")
+
+    @extend_schema_field(ExcerptSerializer(allow_null=True))
+    def get_excerpt(self, record) -> dict | None:
+        excerpt = getattr(record, "search_excerpt", None)
+        return None if excerpt is None else ExcerptSerializer(excerpt).data
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if not self.context.get("searching"):
+            data.pop("excerpt", None)
+        return data
+
+
 # -- metrics -----------------------------------------------------------------
 METRIC_VALUE_FIELDS = [
     "raw", "value", "high", "unit", "normalized_value", "normalized_high", "normalized_unit",
@@ -167,8 +210,8 @@ class EntrySerializer(serializers.ModelSerializer):
         fields = ["city", "text"]
 
 
-class PracticeSerializer(serializers.ModelSerializer):
-    """List item: ``{number, name, category, cities, url}``; cities in source order."""
+class PracticeSerializer(SearchExcerptMixin, serializers.ModelSerializer):
+    """List item: ``{number, name, category, cities, url}``; cities in source order; ``excerpt`` with ``q``."""
 
     category = CategoryRefSerializer(read_only=True)
     cities = serializers.SerializerMethodField()
@@ -176,7 +219,7 @@ class PracticeSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Practice
-        fields = ["number", "name", "category", "cities", "url"]
+        fields = ["number", "name", "category", "cities", "url", "excerpt"]
 
     @extend_schema_field(CityRefSerializer(many=True))
     def get_cities(self, practice: Practice) -> list[dict]:
@@ -191,7 +234,7 @@ class PracticeDetailSerializer(PracticeSerializer):
     metrics = serializers.SerializerMethodField()
 
     class Meta(PracticeSerializer.Meta):
-        fields = [*PracticeSerializer.Meta.fields, "entries", "metrics"]
+        fields = ["number", "name", "category", "cities", "url", "entries", "metrics"]
 
     @extend_schema_field(EntryMetricSerializer(many=True))
     def get_metrics(self, practice: Practice) -> list[dict]:
@@ -233,8 +276,8 @@ class CitySerializer(CityRefSerializer):
 
 
 # -- case reports ------------------------------------------------------------
-class CaseReportSerializer(serializers.ModelSerializer):
-    """List item; ``source.filename`` + ``position`` identify the report."""
+class CaseReportSerializer(SearchExcerptMixin, serializers.ModelSerializer):
+    """List item; ``source.filename`` + ``position`` identify the report; ``excerpt`` with ``q``."""
 
     position = serializers.IntegerField(read_only=True, help_text=(
         "在来源文件中的顺序，从 1 开始；与 source.filename 一起标识这篇案例报道。"
@@ -248,7 +291,7 @@ class CaseReportSerializer(serializers.ModelSerializer):
     class Meta:
         model = CaseReport
         fields = ["source", "position", "title", "subtitle", "kicker", "byline", "province", "cities",
-                  "categories", "published_at", "url"]
+                  "categories", "published_at", "url", "excerpt"]
 
 
 class RelatedPracticeSerializer(serializers.Serializer):
@@ -269,4 +312,5 @@ class CaseReportDetailSerializer(CaseReportSerializer):
     metrics = CaseReportMetricSerializer(many=True, read_only=True)
 
     class Meta(CaseReportSerializer.Meta):
-        fields = [*CaseReportSerializer.Meta.fields, "body", "source_spans", "related_practices", "metrics"]
+        fields = [*(f for f in CaseReportSerializer.Meta.fields if f != "excerpt"),
+                  "body", "source_spans", "related_practices", "metrics"]

@@ -177,7 +177,8 @@ def curated_record_save(*, instance: models.Model, user, expected_version: int |
     return instance
 
 
-def practice_entries_set(*, practice: Practice, entries: Sequence[tuple[City, str]], user) -> None:
+def practice_entries_set(*, practice: Practice, entries: Sequence[tuple[City, str]], user,
+                         reason: str = "导入") -> None:
     """Make the practice's entries exactly ``entries`` [(city, text), …] in this order.
 
     Existing entries (same city) keep their provenance and are updated only
@@ -193,7 +194,7 @@ def practice_entries_set(*, practice: Practice, entries: Sequence[tuple[City, st
     with transaction.atomic():
         for entry in removed:
             entry._history_user = history_user(user)
-            entry._change_reason = "导入时删除"
+            entry._change_reason = f"{reason}时删除"
             entry.delete()
         moving = [existing[pk] for position, pk in enumerate(wanted, start=1)
                   if pk in existing and existing[pk].position != position]
@@ -208,7 +209,7 @@ def practice_entries_set(*, practice: Practice, entries: Sequence[tuple[City, st
                 continue
             else:
                 entry.position, entry.text = position, text
-            curated_record_save(instance=entry, user=user, reason="导入")
+            curated_record_save(instance=entry, user=user, reason=reason)
 
 
 # ---- publication: the one rule for who may publish

@@ -1,6 +1,8 @@
 """The staff admin: pages, roles, actions, history with revert, and the refusal of lost updates."""
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.contrib.auth.models import Group
 from django.urls import reverse
@@ -499,3 +501,105 @@ def test_practice_admin_search_uses_the_search_index_number_and_city(client, cat
     assert response.status_code == 200
     assert {p.number for p in response.context["cl"].result_list} == expected
     assert response.context["cl"].result_count == len(expected)
+
+
+# --------------------------------------------------------------------------- revert with confirmation, layout, CSP
+
+
+def _edit_name_and_first_entry(client, practice: Practice, name: str, text: str) -> None:
+    response = client.post(change_url(practice), practice_form_data(practice, name=name, **{"entries-0-text": text}))
+    assert response.status_code == 302, response.content.decode()[:2000]
+
+
+def test_revert_shows_a_confirmation_page_with_the_diff_first(client, catalogue, editor):
+    login(client, editor)
+    practice = Practice.objects.get(number=8)
+    original_name, original_text = practice.name, practice.entries.get(position=1).text
+    _edit_name_and_first_entry(client, practice, "临时名称", "临时改写的城市做法。")
+    first = practice.history.filter(version=1).latest()
+    url = reverse("admin:practices_practice_revert", args=[practice.pk, first.history_id])
+
+    history_page = client.get(reverse("admin:practices_practice_history", args=[practice.pk])).content.decode()
+    assert f'href="{url}"' in history_page  # a link to the confirmation, not a one-click form
+    page = client.get(url)
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "确认恢复到此版本" in html and "临时名称" in html and original_name in html
+    text = re.sub(r"<[^>]+>", "", html)  # long texts are shown as a marked character diff
+    assert "城市做法：" in text and "临时改写的城市做法" in text
+    assert Practice.objects.get(pk=practice.pk).name == "临时名称"  # nothing reverted yet
+
+    assert client.post(url).status_code == 302
+    assert Practice.objects.get(pk=practice.pk).name == original_name
+    assert practice.entries.get(position=1).text == original_text
+
+
+def test_reverting_a_practice_reverts_its_entries(client, catalogue, editor):
+    login(client, editor)
+    practice = Practice.objects.get(number=9)
+    before = list(practice.entries.order_by("position").values_list("city_id", "text"))
+    _edit_name_and_first_entry(client, practice, "第一次修改", "第一次改写。")
+    practice.refresh_from_db()
+    _edit_name_and_first_entry(client, practice, "第二次修改", "第二次改写。")
+    first_edit = practice.history.filter(version=2).latest()
+
+    client.post(reverse("admin:practices_practice_revert", args=[practice.pk, first_edit.history_id]))
+    assert practice.entries.get(position=1).text == "第一次改写。"
+
+    original = practice.history.filter(version=1).latest()
+    client.post(reverse("admin:practices_practice_revert", args=[practice.pk, original.history_id]))
+    assert list(practice.entries.order_by("position").values_list("city_id", "text")) == before
+    assert Practice.objects.get(pk=practice.pk).name != "第二次修改"
+
+
+def test_the_export_form_is_in_chinese(client, catalogue, editor):
+    login(client, editor)
+    html = client.get(reverse("admin:practices_practice_export")).content.decode()
+    assert "全选" in html and "类别名称（category_name）" in html and "名称（name）" in html
+    assert "Select all" not in html and "Category Name" not in html
+
+
+INLINE_STYLE_OR_SCRIPT = r'\sstyle="|\son[a-z]+="'
+
+
+def test_admin_pages_have_no_inline_style_or_script_for_the_csp_to_block(client, catalogue, editor):
+    import re
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    login(client, editor)
+    practice = Practice.objects.get(number=10)
+    _edit_name_and_first_entry(client, practice, "为差异改名", "为差异改写。")
+    record = practice.history.filter(version=1).latest()
+    from tests.test_admin_import import HEADER, practice_row
+
+    export = client.get(reverse("admin:practices_practice_export"))
+    changed = f"{HEADER}\n{practice_row(10, name='为差异再改名')}\n".encode()
+    preview = client.post(reverse("admin:practices_practice_import"),
+                          {"format": "0", "resource": "0", "import_file": SimpleUploadedFile("p.csv", changed)})
+    assert "import-preview" in preview.content.decode()
+    pages = {
+        "practice changelist": client.get(reverse("admin:practices_practice_changelist")),
+        "metric changelist": client.get(reverse("admin:practices_metric_changelist")),
+        "practice change page": client.get(change_url(practice)),
+        "history": client.get(reverse("admin:practices_practice_history", args=[practice.pk])),
+        "revert confirmation": client.get(reverse("admin:practices_practice_revert",
+                                                  args=[practice.pk, record.history_id])),
+        "export form": export,
+        "import preview": preview,
+    }
+    for name, response in pages.items():
+        html = response.content.decode()
+        assert response.status_code == 200, name
+        found = re.findall(rf".{{60}}(?:{INLINE_STYLE_OR_SCRIPT}).{{40}}", html)
+        assert not found, f"{name}: {found[:3]}"
+        assert "practices/admin.css" in html, name
+
+
+def test_changelist_column_widths_come_from_the_admin_css():
+    from django.conf import settings
+
+    css = (settings.BASE_DIR / "practices" / "static" / "practices" / "admin.css").read_text(encoding="utf-8")
+    assert re.search(r"\.field-name[^{]*\{[^}]*min-width: 12em", css.replace("\n", " "))
+    assert re.search(r"\.field-number[^{]*\{[^}]*white-space: nowrap", css.replace("\n", " "))
+    assert re.search(r"#changelist \.results \{[^}]*overflow-x: auto", css)

@@ -105,6 +105,20 @@ def test_import_creates_a_practice_with_entries_as_draft(client, catalogue, edit
     assert client.get(practice.get_absolute_url()).status_code == 404  # drafts stay off the public site
 
 
+def test_entries_of_new_practices_are_written_in_bulk_with_their_history(client, catalogue, editor):
+    client.force_login(editor)
+    rows = [practice_row(73, name="新增做法甲", status="draft", cities="青岛市", entries="【青岛市】甲的做法。"),
+            practice_row(74, name="新增做法乙", status="draft", cities="成都市;青岛市",
+                         entries="【成都市】乙在成都。\n【青岛市】乙在青岛。")]
+    assert confirm(client, "practice", upload(client, "practice", csv_bytes(*rows))).status_code == 200
+    entries = PracticeEntry.objects.filter(practice__number__in=[73, 74]).order_by("practice__number", "position")
+    assert [(e.practice.number, e.city.name, e.position, e.version) for e in entries] == [
+        (73, "青岛市", 1, 1), (74, "成都市", 1, 1), (74, "青岛市", 2, 1)]
+    for entry in entries:
+        record = entry.history.get()
+        assert (record.history_type, record.history_user, record.history_change_reason) == ("+", editor, "导入")
+
+
 def test_confirm_survives_a_new_process_reading_the_database_cache(client, catalogue, editor):
     from django.core.cache import caches
 
@@ -253,7 +267,8 @@ def test_csv_export_has_a_bom_and_follows_the_admin_filters(client, catalogue, e
 
 
 @pytest.mark.parametrize(("model", "fmt"), [("practice", CSV), ("practice", XLSX), ("practice", JSON),
-                                            ("metric", CSV), ("casereport", XLSX), ("category", JSON)])
+                                            ("metric", CSV), ("metric", XLSX), ("casereport", XLSX),
+                                            ("category", JSON)])
 def test_exported_files_import_back_unchanged(client, catalogue, reviewer, model, fmt):
     client.force_login(reviewer)
     exported = export(client, model, fmt)
@@ -263,6 +278,44 @@ def test_exported_files_import_back_unchanged(client, catalogue, reviewer, model
     result = preview.context["result"]
     assert not result.has_errors() and not result.has_validation_errors()
     assert {row.import_type for row in result.rows} == {"skip"}
+
+
+def xlsx_columns(content: bytes) -> dict[str, list]:
+    """Each column of an XLSX file's first sheet: header -> its cells (openpyxl Cell objects)."""
+    sheet = openpyxl.load_workbook(io.BytesIO(content)).active
+    rows = list(sheet.iter_rows())
+    return {str(header.value): [row[index] for row in rows[1:]] for index, header in enumerate(rows[0])}
+
+
+def test_admin_xlsx_export_keeps_numbers_as_numbers(client, catalogue, reviewer):
+    client.force_login(reviewer)
+    practices = xlsx_columns(export(client, "practice", XLSX).content)
+    assert practices["number"] and all(c.data_type == "n" and isinstance(c.value, int) for c in practices["number"])
+    assert sorted(c.value for c in practices["number"]) == list(range(1, 73))
+    assert all(c.data_type == "s" for c in practices["name"])
+
+    metrics = xlsx_columns(export(client, "metric", XLSX).content)
+    for column in ("position", "value", "normalized_value", "as_of_year", "practice"):
+        filled = [c for c in metrics[column] if c.value is not None]
+        assert filled, column
+        assert all(c.data_type == "n" for c in filled), column
+    assert sum(c.value for c in metrics["value"] if c.value is not None) > 0  # sums work
+    first = Metric.objects.filter(entry__isnull=False, value__isnull=False).order_by(
+        "entry__practice__number", "entry__position", "position").first()
+    assert metrics["value"][0].value == pytest.approx(float(first.value))
+    # Text stays text, and a text cell starting with "=" is still neutralised.
+    assert all(c.data_type == "s" for c in metrics["raw"] if c.value is not None)
+
+    reports = xlsx_columns(export(client, "casereport", XLSX).content)
+    assert all(c.data_type == "n" for c in reports["position"])
+
+
+def test_admin_xlsx_export_still_quotes_formulas(client, catalogue, reviewer):
+    Practice.objects.filter(number=3).update(name="=HYPERLINK(\"http://x\")")
+    client.force_login(reviewer)
+    practices = xlsx_columns(export(client, "practice", XLSX).content)
+    cell = next(c for c in practices["name"] if str(c.value).lstrip("'").startswith("=HYPERLINK"))
+    assert cell.value.startswith("'=") and cell.data_type == "s"
 
 
 def test_export_includes_drafts_for_staff_and_columns_are_plain_names(client, catalogue, reviewer):
@@ -300,3 +353,68 @@ def test_category_import_round_trips_a_rename(client, catalogue, editor):
     content = f"number,name,slug\n7,{category.name}（改）,{category.slug}\n".encode()
     confirm(client, "category", upload(client, "category", content))
     assert Category.objects.get(number=7).name == f"{category.name}（改）"
+
+
+# --------------------------------------------------------------------------- files that cannot be imported
+
+
+def assert_one_line_error(response, *expected: str) -> None:
+    html = response.content.decode()
+    assert response.status_code == 200
+    for text in expected:
+        assert text in html, text
+    for leak in ("Traceback", "resources.py", "/work/", "site-packages"):
+        assert leak not in html, leak
+
+
+def test_a_wrong_header_shows_the_message_without_a_traceback(client, catalogue, editor):
+    client.force_login(editor)
+    before = database_state()
+    response = upload(client, "practice", b"foo,bar\n1,2\n")
+    assert_one_line_error(response, "表头（第 1 行）", "无法识别的列：foo")
+    assert database_state() == before
+
+
+@pytest.mark.parametrize(("content", "fmt", "name", "expected"), [
+    # a cell over the limit (the issue's 21 MB cell, scaled down to just over the limit)
+    (("number,name\n1," + "长" * 140_000 + "\n").encode(), CSV, "x.csv", "第 2 行"),
+    # an unclosed quote that runs to the end of the file
+    (HEADER.encode() + b'\n1,"abc\n', CSV, "x.csv", "第 2 行"),
+    # a row with fewer cells than the header
+    (HEADER.encode() + b"\n1,name,1\n", CSV, "x.csv", "第 2 行有 3 列"),
+    # neither UTF-8 nor GB18030
+    (b"\xff\xfe\x00\xd8\x00\xdc\x81\x30" * 3, CSV, "x.csv", "无法识别文件编码"),
+    (b"PK\x03\x04 not really a workbook", XLSX, "x.xlsx", "不是有效的 XLSX 文件"),
+    (b'[{"number": 1,', JSON, "x.json", "JSON 第 1 行"),
+])
+def test_an_unreadable_file_names_the_problem_and_changes_nothing(client, catalogue, editor, content, fmt, name,
+                                                                  expected):
+    client.force_login(editor)
+    before = database_state()
+    response = upload(client, "practice", content, fmt=fmt, name=name)
+    assert_one_line_error(response, expected)
+    assert database_state() == before
+
+
+def test_a_file_over_the_size_limit_is_refused_with_a_clear_message(client, catalogue, editor, monkeypatch):
+    from practices.resources import formats
+
+    monkeypatch.setattr(formats, "MAX_IMPORT_BYTES", 1024)
+    client.force_login(editor)
+    before = database_state()
+    response = upload(client, "practice", csv_bytes(practice_row(1), practice_row(2), practice_row(3)))
+    assert_one_line_error(response, "文件太大", "拆成几个文件")
+    assert database_state() == before
+
+
+def test_the_preview_needs_no_query_per_row(client, catalogue, editor, django_assert_max_num_queries):
+    """Prefetched keys, cached names: 50 rows cost what 5 do, plus a savepoint pair per row."""
+    client.force_login(editor)
+    rows = [f"{1000 + n},新做法{n},1,,draft,青岛市,【青岛市】内容{n},{SOURCE}" for n in range(50)]
+    upload(client, "practice", csv_bytes(*rows[:5]))  # warm: sessions, permissions, URL modules
+    with django_assert_max_num_queries(40 + 2 * 50):
+        preview = upload(client, "practice", csv_bytes(*rows))
+    result = preview.context["result"]
+    assert not result.has_errors() and not result.has_validation_errors()
+    assert [row.import_type for row in result.rows] == ["new"] * 50
+    assert not Practice.objects.filter(number__gte=1000).exists()  # the preview wrote nothing

@@ -86,12 +86,11 @@ def test_every_kind_of_change_replaces_the_revision(catalogue, change):
     assert catalogue_revision() != before
 
 
-def test_a_deferred_block_replaces_the_revision_once_at_its_end(catalogue, django_assert_max_num_queries):
+def test_a_deferred_block_replaces_the_revision_once_at_its_end(catalogue):
     before = catalogue_revision()
     with catalogue_changes_deferred():
-        for practice in Practice.objects.filter(number__lte=5):
-            practice.name += "。"
-            practice.save()
+        for _ in range(3):
+            catalogue_cache.catalogue_touched(using="default")
             assert catalogue_revision() == before  # not yet
     assert catalogue_revision() != before
 
@@ -151,3 +150,88 @@ def test_the_table_of_aggregates_is_bounded(catalogue):
     assert sorted(remaining) == list(range(14, 30))
     # The newest survive: a pruned one is recomputed, not served wrong.
     assert catalogue_cached("bounded", {"q": 0}, lambda: {"n": "recomputed"}) == {"n": "recomputed"}
+
+
+# --------------------------------------------------------------------------- writes that bypass Django
+
+
+def raw(sql: str, params=()) -> int:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
+
+
+def test_every_counted_table_has_its_revision_trigger(catalogue):
+    from practices.catalogue_cache import COUNTED_TABLES, revision_triggers_missing
+
+    assert revision_triggers_missing() == []
+    # Every table a cached aggregate reads is counted (the many-to-many tables of case reports too).
+    for model in (Practice, PracticeEntry, Metric, CaseReport, Category, City):
+        assert model._meta.db_table in COUNTED_TABLES
+    assert CaseReport.cities.through._meta.db_table in COUNTED_TABLES
+
+
+def test_a_raw_update_drops_the_public_count_at_once(client, catalogue):
+    assert client.get("/api/practices/").json()["count"] == 72
+    assert raw("UPDATE practices_practice SET status = 'draft' WHERE number IN (1, 2, 3)") == 3
+    assert client.get("/api/practices/").json()["count"] == 69
+
+
+@pytest.mark.parametrize("sql", [
+    "UPDATE practices_category SET name = name || '（改）' WHERE number = 1",
+    "DELETE FROM practices_metric WHERE id = (SELECT MIN(id) FROM practices_metric)",
+    "DELETE FROM practices_casereport_cities WHERE id = (SELECT MIN(id) FROM practices_casereport_cities)",
+    "UPDATE practices_city SET pinyin = 'x' WHERE name = '青岛市'",
+    "UPDATE practices_sourcedocument SET title = title WHERE id = (SELECT MIN(id) FROM practices_sourcedocument)",
+])
+def test_every_raw_write_of_a_counted_table_replaces_the_revision(catalogue, sql):
+    read = counted("raw")
+    read()
+    before = catalogue_revision()
+    assert raw(sql) == 1
+    assert catalogue_revision() != before
+    assert not CatalogueAggregate.objects.filter(token=before).exists()  # the old figures are gone
+    assert read()[1] == 2  # and recomputed
+
+
+def test_a_raw_insert_replaces_the_revision(catalogue):
+    before = catalogue_revision()
+    inserted = raw(
+        "INSERT INTO practices_casereport_categories (casereport_id, category_id) "
+        "SELECT r.id, c.id FROM practices_casereport r, practices_category c "
+        "WHERE NOT EXISTS (SELECT 1 FROM practices_casereport_categories l "
+        "WHERE l.casereport_id = r.id AND l.category_id = c.id) ORDER BY r.id, c.id LIMIT 1"
+    )
+    assert inserted == 1
+    assert catalogue_revision() != before
+
+
+def test_a_bulk_update_replaces_the_revision_and_a_rollback_keeps_it(catalogue):
+    before = catalogue_revision()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        Practice.objects.filter(number__lte=10).update(status="draft")
+        assert catalogue_revision() != before
+        raise RuntimeError("rolled back")
+    assert catalogue_revision() == before
+    Practice.objects.filter(number__lte=10).update(status="draft")
+    assert catalogue_revision() != before
+
+
+def test_triggers_come_back_after_a_table_is_remade(catalogue):
+    """A later migration that remakes a table on SQLite drops its triggers; the post-migrate hook restores them."""
+    from django.db import connection
+
+    from practices.catalogue_cache import revision_triggers_install, revision_triggers_missing
+
+    if connection.vendor == "sqlite":
+        raw("DROP TRIGGER catalogue_revision_practices_practice_update")
+    else:
+        raw("DROP TRIGGER catalogue_revision_bump ON practices_practice")
+    assert revision_triggers_missing() == ["practices_practice"]
+    assert revision_triggers_install() == ["practices_practice"]
+    assert revision_triggers_missing() == []
+    before = catalogue_revision()
+    raw("UPDATE practices_practice SET name = name WHERE number = 1")
+    assert catalogue_revision() != before

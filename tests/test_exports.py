@@ -237,12 +237,15 @@ def test_other_exports_follow_their_list_filters(client, catalogue, kind, params
     ],
 )
 def test_bad_filters_give_a_400_naming_the_value(client, catalogue, url, message):
+    # A person followed a download link: the browser shows plain text rather than saving a JSON file.
     response = client.get(url)
     assert response.status_code == 400
-    assert response["Content-Type"] == "application/json"
-    body = response.json()
-    assert body["detail"] and body["errors"]
-    assert message in " ".join(body["errors"])
+    assert response["Content-Type"] == "text/plain; charset=utf-8"
+    assert "Content-Disposition" not in response
+    body = response.content.decode()
+    assert body.startswith("筛选条件无效：") and "未导出任何内容。" in body
+    assert message in body
+    assert "\x00" not in body
 
 
 def test_unknown_format_is_not_an_export(client, catalogue):
@@ -356,3 +359,51 @@ def test_fast_practice_rows_follow_the_resource_columns(catalogue):
 
     with pytest.raises(TypeError, match="shout"):
         exports.practice_columns(WithComputed(published_only=True))
+
+
+# -- downloads named by their filters, Chinese headers (issue 14, point 9) --------------------------
+@pytest.mark.parametrize(("url", "filename"), [
+    ("/practices/export.xlsx?city=wenzhou&category=2", 'filename="practices-wenzhou-category-2.xlsx"'),
+    ("/practices/export.csv?category=rongzi-nanti&city=温州", 'filename="practices-wenzhou-category-2.csv"'),
+    ("/practices/export.json", 'filename="practices.json"'),
+    ("/practices/export.csv?province=zhejiang&has_metrics=true&sort=-number",
+     'filename="practices-zhejiang-has-metrics.csv"'),
+    ("/metrics/export.csv?practice=23&owner=practice", 'filename="metrics-owner-practice-practice-23.csv"'),
+    ("/case-reports/export.csv?province=zhejiang&headers=zh", 'filename="case-reports-zhejiang-zh.csv"'),
+    ("/practices/export.csv?q=融资", "filename*=utf-8''practices-q-%E8%9E%8D%E8%B5%84.csv"),
+])
+def test_a_download_is_named_by_its_filters(client, catalogue, url, filename):
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == f"attachment; {filename}"
+
+
+def test_chinese_headers_on_request_csv_and_xlsx_only(client, catalogue):
+    default = b"".join(client.get("/practices/export.csv?city=wenzhou").streaming_content).decode("utf-8-sig")
+    chinese = b"".join(client.get("/practices/export.csv?city=wenzhou&headers=zh").streaming_content)
+    chinese = chinese.decode("utf-8-sig")
+    assert default.splitlines()[0].startswith("number,name,category,category_name")
+    assert chinese.splitlines()[0] == "序号,名称,类别编号,类别名称,状态,城市,各城市做法和成效,来源文件"
+    assert default.splitlines()[1:] == chinese.splitlines()[1:]
+    workbook = openpyxl.load_workbook(io.BytesIO(client.get("/metrics/export.xlsx?headers=zh").getvalue()))
+    headers = [cell.value for cell in next(workbook.active.iter_rows(max_row=1))]
+    assert headers[:3] == ["所属记录", "典型做法序号", "城市"] and "标准化数值" in headers
+    # JSON keys are a program's: unchanged.
+    data = json.loads(b"".join(client.get("/practices/export.json?headers=zh").streaming_content))
+    assert "number" in data[0]
+
+
+def test_an_unknown_headers_value_is_a_readable_400(client, catalogue):
+    response = client.get("/practices/export.csv?headers=<b>fr")
+    assert response.status_code == 400
+    assert response["Content-Type"] == "text/plain; charset=utf-8"
+    assert "headers" in response.content.decode() and "<b>fr" in response.content.decode()
+
+
+def test_every_export_column_has_a_chinese_header(catalogue):
+    from practices.exports import COLUMN_HEADERS_ZH
+    from practices.lists import PUBLIC_LISTS
+
+    for public_list in PUBLIC_LISTS.values():
+        columns = public_list.resource_class(published_only=True).get_export_headers()
+        assert set(columns) <= set(COLUMN_HEADERS_ZH), set(columns) - set(COLUMN_HEADERS_ZH)

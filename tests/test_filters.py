@@ -221,3 +221,33 @@ def test_metric_filterset_leaves_out_metrics_of_draft_practices_and_case_reports
     assert not rows.filter(entry__practice__number=15).exists()
     assert not rows.filter(case_report=report).exists()
     assert rows.filter(case_report__isnull=False).exists()
+
+
+# -- refused values: one sentence, and counts that agree with the empty list (issue 14) -------------
+@pytest.mark.parametrize(("filterset_class", "query", "names"), [
+    (PracticeFilterSet, "city=nowhere", ["city"]),
+    (PracticeFilterSet, "category=nosuch&city=nowhere&q=融资", ["category", "city"]),
+    (CaseReportFilterSet, "city=nosuch", ["city"]),
+    (MetricFilterSet, "city=nosuch&practice=abc", ["city", "practice"]),
+])
+def test_a_refused_value_empties_the_list_and_every_count(catalogue, filterset_class, query, names):
+    filterset = filterset_class(QueryDict(query))
+    assert filterset.rejected() == names
+    assert not filterset.qs.exists()
+    assert not filterset.filtered_without(None).exists()
+    assert not filterset.filtered_without(names[0]).exists()  # facets too: nothing counts 72
+    message = filterset.rejection_message()
+    assert message.startswith("筛选条件无效：") and message.endswith("。")
+    for name in names:
+        assert f"参数 {name}=" in message
+
+
+def test_a_bad_sort_alone_is_not_a_refusal(catalogue):
+    filterset = PracticeFilterSet(QueryDict("sort=<b>"))
+    assert filterset.rejected() == [] and filterset.rejection_message() == ""
+    assert filterset.qs.count() == 72
+
+
+def test_the_refusal_quotes_a_control_character_harmlessly(catalogue):
+    message = PracticeFilterSet(QueryDict("city=%00x")).rejection_message()
+    assert "\x00" not in message and "city=\ufffdx" in message

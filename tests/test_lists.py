@@ -54,3 +54,26 @@ def test_summary_facets_and_description_come_from_the_registry(catalogue, entry)
     facets = entry.facets(filterset=filterset, params=QueryDict(), path=f"/{entry.name}/", summary=summary)
     assert facets and all(isinstance(items, list) for items in facets.values())
     assert str(summary["count"]) in entry.describe(filterset=filterset, count=summary["count"])
+
+
+def test_searchable_lists_attach_excerpts_others_pass_rows_through(catalogue):
+    from practices.lists import CASE_REPORTS, METRICS, PRACTICES
+    from practices.models import Practice
+
+    rows = Practice.objects.published().with_cities().order_by("number")[:5]
+    searched = PRACTICES.with_excerpts(rows, filterset=PRACTICES.filterset_class(QueryDict("q=融资")))
+    assert all(hasattr(row, "search_excerpt") for row in searched)
+    plain = PRACTICES.with_excerpts(rows, filterset=PRACTICES.filterset_class(QueryDict()))
+    assert all(row.search_excerpt is None for row in plain)
+    assert CASE_REPORTS.excerpt is not None and METRICS.excerpt is None
+
+
+def test_export_links_carry_the_filters_and_offer_chinese_headers():
+    links = export_links(QueryDict("city=wenzhou&page=2&per_page=50&headers=zh"), kind="practices")
+    assert [link["url"] for link in links] == [
+        "/practices/export.csv?city=wenzhou", "/practices/export.xlsx?city=wenzhou",
+        "/practices/export.json?city=wenzhou",
+    ]
+    assert [link["url_zh"] for link in links] == [
+        "/practices/export.csv?city=wenzhou&headers=zh", "/practices/export.xlsx?city=wenzhou&headers=zh", None,
+    ]

@@ -1,6 +1,7 @@
 """load_catalogue: idempotent, transactional, never overwrites staff work."""
 from __future__ import annotations
 
+import re
 import shutil
 from io import StringIO
 from pathlib import Path
@@ -36,12 +37,50 @@ def test_each_city_belongs_to_its_province(catalogue):
         assert City.objects.get(name=name).province.name == province
 
 
-def test_a_second_load_changes_nothing_and_says_so(catalogue):
+def test_a_second_full_load_changes_nothing_and_says_so(catalogue):
     before = catalogue_export_fixture()
-    output = run_load()
-    assert "Nothing changed" in output
-    assert "created 0, updated 0" in output.split("Total:")[1]
+    output = run_load("--full")
+    assert "没有改动：数据库已与来源文件一致。" in output
+    assert "新增 0，更新 0" in output.split("合计：")[1]
     assert catalogue_export_fixture() == before
+
+
+def test_an_unchanged_load_checks_the_checksums_and_returns_in_under_a_second(catalogue):
+    import time
+
+    started = time.perf_counter()
+    output = run_load()
+    elapsed = time.perf_counter() - started
+    assert "校验和" in output and "无需载入" in output
+    assert elapsed < 1.0, f"an unchanged load took {elapsed:.2f} s"
+
+
+def test_the_load_output_is_in_one_language(catalogue):
+    Practice.objects.filter(number=72).delete()
+    output = run_load()
+    assert re.search(r"[A-Za-z]{3,}", output) is None, output  # "典型做法: created 72…" mixed the two
+
+
+def test_a_dry_run_shows_what_would_change_and_writes_nothing(catalogue):
+    Practice.objects.filter(number=72).delete()
+    before = catalogue_export_fixture()
+    output = run_load("--dry-run")
+    assert "试运行" in output
+    practices_line = next(line for line in output.splitlines() if line.startswith("典型做法："))
+    assert "新增 1" in practices_line
+    assert catalogue_export_fixture() == before
+    assert not Practice.objects.filter(number=72).exists()
+    # The dry run left no stamp behind: the real load still does the work.
+    assert "目录已载入" in run_load()
+    assert Practice.objects.filter(number=72).exists()
+
+
+def test_a_staff_edit_makes_the_next_load_a_full_one(catalogue):
+    practice = Practice.objects.get(number=14)
+    practice.name = "工作人员改名"
+    practice.save()
+    output = run_load()
+    assert "无需载入" not in output and "跳过 1" in output.split("合计：")[1]
 
 
 def test_staff_edits_survive_a_reload_and_are_reported(catalogue):
@@ -56,7 +95,7 @@ def test_staff_edits_survive_a_reload_and_are_reported(catalogue):
 
     assert Practice.objects.get(number=14).name == "推行无还本续贷（工作人员修订）"
     assert PracticeEntry.objects.get(pk=entry.pk).text.endswith("（补充）")
-    assert "skipped 2" in output.split("Total:")[1]
+    assert "跳过 2" in output.split("合计：")[1]
     assert "推行无还本续贷" in output
 
 
@@ -86,7 +125,7 @@ def test_a_deleted_record_is_recreated(catalogue):
     Practice.objects.filter(number=72).delete()
     output = run_load()
     assert Practice.objects.filter(number=72).exists()
-    assert "Catalogue loaded." in output
+    assert "目录已载入。" in output
 
 
 @pytest.fixture

@@ -27,12 +27,20 @@ from practices.importer.measures import BARE_NUMBER, RULES, UNIT_FALLBACKS, meas
     ("", "户", "主体数"),
     ("用户数", "", BARE_NUMBER),
     ("数量", "笔", "笔数"),
+    # ratios (normalized unit ":1", ":1:1" ...) and lengths, issue 13
+    ("出资比例", ":1", "出资比例"),
+    ("配套比例", ":1", "出资比例"),
+    ("风险分担比例", ":1:1", "风险分担比例"),
+    ("银行", ":2:1", "比例"),
+    ("续航", "公里", "续航里程"),
+    ("道路", "米", "长度"),
+    ("出资", "元", "投资金额"),  # the ratio rule applies to ratios only
 ])
 def test_measure_rules(label, unit, expected):
     assert measure_for(label=label, unit=unit) == expected
 
 
-@pytest.mark.parametrize("unit", ["", "元", "%", "天", "家", "笔", "某单位", "项数"])
+@pytest.mark.parametrize("unit", ["", "元", "%", "天", "家", "笔", "某单位", "项数", ":1", ":2:1", "公里"])
 @pytest.mark.parametrize("label", ["", "实现", "银行机构", "x" * 200])
 def test_a_measure_is_never_empty_and_fits_the_field(label, unit):
     measure = measure_for(label=label, unit=unit)
@@ -42,6 +50,7 @@ def test_a_measure_is_never_empty_and_fits_the_field(label, unit):
 @pytest.mark.parametrize(("measure", "generic"), [
     ("个数", True), ("笔数", True), ("人数", True), ("金额", True), ("占比", True), (BARE_NUMBER, True),
     ("企业数", False), ("贷款余额", False), ("办理时长", False), ("人才数", False), ("满意率", False),
+    ("比例", True), ("长度", True), ("风险分担比例", False),
 ])
 def test_generic_measures_are_the_ones_that_only_repeat_the_unit(measure, generic):
     assert measure_is_generic(measure) is generic

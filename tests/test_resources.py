@@ -231,7 +231,7 @@ def test_metric_import_corrects_a_figure_and_verification_needs_the_permission(c
 
 def test_metric_rows_need_an_existing_owner(catalogue):
     header = ",".join(resources.MetricResource().column_names())
-    row = "entry,999,青岛市,,,1,5户,5,,户,5,,户,count,,企业,,,,企业5户。,0,0"
+    row = "entry,999,青岛市,,,1,5户,5,,户,5,,户,count,,企业,,,,,企业5户。,0,0"
     result = dry_run(resources.MetricResource, f"{header}\n{row}\n")
     assert "没有" in str(result.invalid_rows[0].error_dict["owner"]) or "典型做法 999" in str(
         result.invalid_rows[0].error_dict)

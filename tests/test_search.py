@@ -368,3 +368,49 @@ def test_template_filters():
 def test_a_query_without_words_is_empty_but_still_orderable_by_rank(catalogue):
     rows = search.practice_search(Practice.objects.all(), q="，。！").order_by("-search_rank", "number")
     assert list(rows) == [] and rows.count() == 0
+
+
+# -- excerpts: why a hit matched (issue 14) ---------------------------------------------------------
+def test_practice_excerpt_is_the_best_matching_entry_with_its_city(catalogue):
+    practice = Practice.objects.published().with_cities().get(number=29)
+    excerpt = search.practice_excerpt(practice, query_terms("温州指数 融资"))
+    assert excerpt is not None and excerpt.place.name == "温州市"
+    assert "<mark>融资</mark>" in excerpt.html and "<mark>" not in excerpt.text
+    assert excerpt.text == excerpt.text.strip() and len(excerpt.text) <= 130
+
+
+def test_excerpt_is_none_when_only_the_name_matches(practice_factory, entry_factory):
+    practice = practice_factory(name="融资服务平台")
+    entry_factory(practice=practice, text="建设了一个平台。")
+    practice = Practice.objects.with_cities().get(pk=practice.pk)
+    assert search.practice_excerpt(practice, ["融资"]) is None
+
+
+def test_excerpt_escapes_markup_in_the_text_and_the_query(practice_factory, entry_factory):
+    practice = practice_factory(name="某做法")
+    entry_factory(practice=practice, text='<script>alert("融资")</script> 融资 & 担保')
+    practice = Practice.objects.with_cities().get(pk=practice.pk)
+    excerpt = search.practice_excerpt(practice, query_terms("<script>融资"))
+    assert isinstance(excerpt.html, SafeString)
+    # "script" is a query word too: marked inside the escaped text, never a tag.
+    assert "<script" not in excerpt.html and "&lt;<mark>script</mark>&gt;" in excerpt.html
+    assert "&amp;" in excerpt.html and excerpt.html.count("<mark>融资</mark>") == 2
+    assert excerpt.text.startswith('<script>alert("融资")')  # the plain text is the text, unescaped
+
+
+def test_case_report_excerpt_is_the_paragraph_holding_most_words(catalogue):
+    report = CaseReport.objects.published().prefetch_related("cities").select_related("province").filter(
+        body__contains="融资").first()
+    excerpt = search.case_report_excerpt(report, ["融资"])
+    paragraphs = [p for p in report.body.split("\n") if "融资" in p]
+    assert excerpt is not None and "<mark>融资</mark>" in excerpt.html
+    assert any(excerpt.text.strip("…") in p for p in paragraphs)
+    assert excerpt.place is not None
+
+
+def test_attach_excerpts_reads_nothing_more_from_the_database(catalogue, django_assert_num_queries):
+    rows = list(Practice.objects.published().with_cities().order_by("number")[:20])
+    with django_assert_num_queries(0):
+        rows = search.attach_excerpts(rows, q="融资", excerpt=search.practice_excerpt)
+    assert any(row.search_excerpt for row in rows)
+    assert all(row.search_excerpt is None for row in search.attach_excerpts(rows, q="", excerpt=search.practice_excerpt))

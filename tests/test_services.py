@@ -271,3 +271,60 @@ def test_every_argument_has_help():
     parser = Command().create_parser("manage.py", "create_staff_user")
     own = [a for a in parser._actions if a.dest in {"username", "group", "email", "password_env"}]
     assert len(own) == 4 and all(action.help for action in own)
+
+
+# --------------------------------------------------------------------------- simultaneous saves
+
+# Two threads save the same practice from the same version, meeting inside their
+# transactions after the first read: the moment a deferred SQLite transaction
+# cannot upgrade to a write lock ("database is locked", the 503 page).
+RACE = """
+import json, threading
+from django.db import OperationalError, connections
+from practices import services
+from practices.models import Practice
+
+barrier = threading.Barrier(2, timeout=1.5)
+original = services._record_drift
+
+def drift_then_meet(model, pk):
+    original(model, pk)
+    try:
+        barrier.wait()
+    except threading.BrokenBarrierError:
+        pass  # the other save waits for the write lock: it cannot meet this one
+
+services._record_drift = drift_then_meet
+expected = Practice.objects.get(number=11).version
+outcomes = []
+
+def save(name):
+    practice = Practice.objects.get(number=11)
+    practice.name = name
+    try:
+        services.curated_record_save(instance=practice, user=None, expected_version=expected)
+        outcomes.append("saved")
+    except services.VersionConflict:
+        outcomes.append("conflict")
+    except OperationalError as exc:
+        outcomes.append("error: " + str(exc))
+    finally:
+        connections.close_all()
+
+threads = [threading.Thread(target=save, args=(f"并发保存{i}",)) for i in range(2)]
+for thread in threads:
+    thread.start()
+for thread in threads:
+    thread.join()
+print(json.dumps(sorted(outcomes)))
+"""
+
+
+def test_two_simultaneous_saves_give_one_save_and_one_conflict_not_a_lock_error(scratch_catalogue):
+    """SQLite: BEGIN IMMEDIATE (settings transaction_mode) queues the second writer; PostgreSQL: the row lock."""
+    import json
+
+    from tests.scratch import manage
+
+    outcomes = json.loads(manage(scratch_catalogue.url, "shell", "-c", RACE).strip().splitlines()[-1])
+    assert outcomes == ["conflict", "saved"]

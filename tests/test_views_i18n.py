@@ -5,6 +5,7 @@ from pathlib import Path
 
 import polib
 import pytest
+from django.conf import settings
 from django.utils.translation.template import templatize
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -91,17 +92,27 @@ def test_chinese_is_the_default(client, catalogue):
     ("/", ["At a glance", "Categories × cities", ">Taizhou</a>"]),
 ])
 def test_english_translation_with_pinyin_place_names(client, catalogue, url, texts):
-    html = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    html = client.get("/en" + url).content.decode()
     assert '<html lang="en">' in html
     for text in texts:
         assert text in html
 
 
-def test_language_switcher_sets_the_language_and_returns(client, catalogue):
-    html = client.get("/practices/15/").content.decode()
-    assert 'action="/i18n/setlang/"' in html and 'name="language" value="en"' in html
+def test_the_language_is_in_the_url_and_the_switch_is_a_plain_link(client, catalogue):
+    html = client.get("/practices/15/?q=%E8%9E%8D%E8%B5%84").content.decode()
+    assert '<a href="/en/practices/15/?q=%E8%9E%8D%E8%B5%84" lang="en" hreflang="en">English</a>' in html
+    assert 'rel="alternate" hreflang="x-default" href="http://testserver/practices/15/' in html
+    assert "csrfmiddlewaretoken" not in html  # no form: the page is the same for everyone, and cacheable
+    english = client.get("/en/practices/15/")
+    assert "Previous" in english.content.decode()
+    assert '<a href="/practices/15/" lang="zh-Hans" hreflang="zh-Hans">简体中文</a>' in english.content.decode()
+    # Neither a cookie nor the browser's language changes a page: the URL alone names it.
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    chinese = client.get("/practices/15/", HTTP_ACCEPT_LANGUAGE="en")
+    assert "上一项" in chinese.content.decode()
+    assert "Accept-Language" not in chinese.get("Vary", "") and "Cookie" not in chinese.get("Vary", "")
+
+
+def test_an_old_language_switch_post_lands_on_the_english_address(client, catalogue):
     response = client.post("/i18n/setlang/", {"language": "en", "next": "/practices/15/"})
-    assert response.status_code == 302 and response["Location"] == "/practices/15/"
-    assert "Previous" in client.get("/practices/15/").content.decode()
-    client.post("/i18n/setlang/", {"language": "zh-hans", "next": "/"})
-    assert "上一项" in client.get("/practices/15/").content.decode()
+    assert response.status_code == 302 and response["Location"] == "/en/practices/15/"

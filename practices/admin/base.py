@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 from datetime import datetime
 
 import tablib
@@ -36,6 +37,7 @@ from simple_history.template_utils import HistoricalRecordContextHelper
 
 from .. import history, resources, services
 from ..forms import VERSION_FIELD, VersionedModelForm, expected_version_of
+from .exporting import ChineseExportForm
 from .scale import EstimatedCountPaginator
 
 EXCERPT_CHARS = 300
@@ -50,7 +52,7 @@ def excerpt(text: str, limit: int = EXCERPT_CHARS):
     if not text:
         return "—"
     shown = text if len(text) <= limit else text[:limit] + "…"
-    return format_html('<pre style="white-space:pre-wrap;max-width:60em">{}</pre>', shown)
+    return format_html('<pre class="provenance-excerpt">{}</pre>', shown)
 
 
 class DiffContextHelper(HistoricalRecordContextHelper):
@@ -91,14 +93,18 @@ def inline_diff(old: str, new: str, context: int = 20) -> tuple[str, str]:
             right.append(keep(new[b0:b1]))
             continue
         if a1 > a0:
-            left.append(format_html('<del style="background:#fdd">{}</del>', old[a0:a1]))
+            left.append(format_html('<del class="diff-del">{}</del>', old[a0:a1]))
         if b1 > b0:
-            right.append(format_html('<ins style="background:#dfd">{}</ins>', new[b0:b1]))
+            right.append(format_html('<ins class="diff-ins">{}</ins>', new[b0:b1]))
     return mark_safe("".join(left)), mark_safe("".join(right))  # every part is escaped above
 
 
 class HistoryAdmin(SimpleHistoryAdmin):
-    """History, one-click revert, restore of deleted records, versioned saves."""
+    """History, revert (after a confirmation page), restore of deleted records, versioned saves."""
+
+    class Media:
+        # Layout and the styles that were inline (the CSP forbids inline styles).
+        css = {"all": ("practices/admin.css",)}
 
     object_history_list_template = "admin/practices/object_history_list.html"
     object_history_form_template = "admin/practices/object_history_form.html"
@@ -212,11 +218,23 @@ class HistoryAdmin(SimpleHistoryAdmin):
         return super().history_form_view(request, object_id, version_id, extra_context=context)
 
     def revert_view(self, request, object_id, history_id):
-        if request.method != "POST":
-            return HttpResponseRedirect(self._url("history", unquote(object_id)))
+        """GET: a confirmation page with what the revert changes (fields and, for a practice, entries); POST: revert."""
         if not self.has_change_permission(request):
             raise PermissionDenied
         record = get_object_or_404(self.model.history, id=unquote(object_id), history_id=history_id)
+        if request.method != "POST":
+            context = {
+                **self.admin_site.each_context(request),
+                "title": "确认恢复到此版本",
+                "opts": self.opts,
+                "record": record,
+                "object_id": unquote(object_id),
+                "changes": [(label, *_shown(now, then)) for label, now, then in history.revert_changes(record=record)],
+                "history_url": self._url("history", unquote(object_id)),
+                "status_changes": self._status_changes(record),
+            }
+            request.current_app = self.admin_site.name
+            return TemplateResponse(request, "admin/practices/revert_confirm.html", context)
         try:
             obj = history.record_revert(record=record, user=request.user)
         except (services.VersionConflict, ValidationError) as exc:
@@ -226,6 +244,11 @@ class HistoryAdmin(SimpleHistoryAdmin):
         self.message_user(request, f"已把“{obj}”恢复到 {when:%Y-%m-%d %H:%M:%S} 的版本（恢复本身也记入历史，可再撤销）。",
                           messages.SUCCESS)
         return HttpResponseRedirect(self._url("change", obj.pk))
+
+    def _status_changes(self, record) -> bool:
+        current = self.model._default_manager.filter(pk=record.id).values_list("status", flat=True).first() \
+            if hasattr(self.model, "status") else None
+        return current is not None and current != getattr(record, "status", current)
 
     def deleted_view(self, request):
         if not (self.has_view_permission(request) and self.has_add_permission(request)):
@@ -254,6 +277,22 @@ class HistoryAdmin(SimpleHistoryAdmin):
         return HttpResponseRedirect(self._url("change", obj.pk))
 
 
+_STYLE_ATTRIBUTE = re.compile(r'\s+style="[^"]*"')
+
+
+def _unstyled(html):
+    if not isinstance(html, str):
+        return html
+    return mark_safe(_STYLE_ATTRIBUTE.sub("", html))  # removes attributes from already-escaped HTML only
+
+
+def _shown(now: str, then: str):
+    """(now, then) for the confirmation page: long texts as a marked character diff."""
+    if max(len(now), len(then)) > 40:
+        return inline_diff(now, then)
+    return now or "（空）", then or "（空）"
+
+
 def _flatten(fields):
     for item in fields:
         if isinstance(item, list | tuple):
@@ -273,6 +312,8 @@ class CatalogueAdmin(ImportExportMixin, HistoryAdmin):
 
     import_export_change_list_template = "admin/practices/change_list.html"
     import_template_name = "admin/practices/import.html"
+    export_template_name = "admin/practices/export.html"
+    export_form_class = ChineseExportForm
     import_error_display = ("message", "row")
     skip_import_confirm = False
 
@@ -291,6 +332,16 @@ class CatalogueAdmin(ImportExportMixin, HistoryAdmin):
         # One transaction: any invalid row rolls the whole import back.
         kwargs["rollback_on_validation_errors"] = True
         return kwargs
+
+    def import_action(self, request, *args, **kwargs):
+        response = super().import_action(request, *args, **kwargs)
+        result = getattr(response, "context_data", {}).get("result") if hasattr(response, "context_data") else None
+        if result is not None:
+            # The preview's diffs come from diff-match-patch with inline styles, which the CSP
+            # blocks; the same colours come from practices/admin.css (.import-preview ins/del).
+            for row in result.rows:
+                row.diff = [_unstyled(cell) for cell in (row.diff or [])]
+        return response
 
     def add_data_read_fail_error_to_form(self, form, e):
         if isinstance(e, resources.ImportDecodeError):

@@ -1,30 +1,51 @@
 """Name what a metric measures ("市场主体", "贷款余额") from the words around its figure.
 
-Pure Python with jieba's part-of-speech tagger; no Django.  The extractor
-passes the clause text before the figure (already cut after the previous
-figure and stripped of dates and connectives) and the clause text after it.
+Pure Python with jieba's part-of-speech tagger (word-level rules in
+:mod:`practices.importer.label_rules`); no Django.  The extractor passes the
+clause text before the figure (already cut after the previous figure and
+stripped of dates and connectives) and the clause text after it.
 
 Rules, in order (a judgement call always gets the best phrase, never a blank):
 
 1. A noun phrase right after the figure, or after "的", names what is
    counted: "72万多家市场主体" -> 市场主体, "1亿元的授信额度" -> 授信额度.  It
-   wins for counts and whenever it follows "的"; for amounts, rates and
-   durations the subject before the figure wins ("贷款余额1681亿元").
-2. Otherwise the noun phrase that ends the text before the figure, once the
-   governing verb and prepositions after it are dropped: "注册企业14万家" ->
-   注册企业, "将转贷时间延长至15天" -> 转贷时间, "发现率提升到86%" -> 发现率.
-3. Otherwise a verb phrase of change ("同比增长", "较年初增加"), else the
-   object of the verb after the figure, else the last noun of the clause,
-   else a word naming the kind of figure (金额, 数量 ...).
+   wins for counts, after "的", and when the figure stands between a verb and
+   its object ("承担100%贷款风险" -> 贷款风险).  Before "的", a measure noun or
+   the base of a share right before the figure wins ("额度不超过500万元的",
+   "本金坏账损失50%的补助").  For amounts, rates and durations the subject
+   before the figure wins ("贷款余额1681亿元").
+2. Otherwise the noun phrase that ends the text before the figure: the walk
+   back stops at the verb that governs it ("实地走访|企业", "发布|融资产品") but
+   keeps a verb inside or opening a name ("知识产权质押融资", "注册用户数",
+   "新增利润") and, for amounts and counts, an action named after its object
+   ("首贷授信7.22亿元", "办结简易注销40210家").  When ``before`` starts right
+   after another figure, the noun that figure counted is dropped first
+   ("7601家|市场主体共获得融资144.49亿元" -> 融资).
+3. Shares and changes: "新增首贷户占存量贷款户数14.2%" -> 占存量贷款户数,
+   "民营经济实现税收同比增长26.4%" -> 税收同比增长, "不捕率从30.6%上升至37.5%"
+   -> 不捕率 for both figures; "0.5天内办结" -> 办结时长.
+4. Otherwise the label of the figure it is listed with, the noun phrase of
+   the whole clause, the action with the unit's noun ("办结23139件" ->
+   办结件数), any short phrase before the figure ("新设18家" -> 新设), else a
+   word naming the kind of figure (金额, 数量 ...).
 Labels are 2-12 characters and never a bare verb, adverb or place word
-(:data:`BAD_LABELS`); longer phrases keep their last words (the head noun).
+(:data:`BAD_LABELS`); longer phrases keep their last words (the head noun),
+and a leading place is dropped ("温州地区民间融资综合利率水平" -> 民间融资综合利率水平).
 """
 
 from __future__ import annotations
 
-import threading
-
-from practices.importer.segmentation import tokenizer
+from practices.importer.label_rules import (
+    CHANGE_VERBS,
+    GOVERNING_VERBS,
+    LINK_VERBS,
+    Tag,
+    after_phrase,
+    before_phrase,
+    is_noun,
+    is_place_or_time,
+    tag,
+)
 
 __all__ = ["BAD_LABELS", "MAX_LABEL", "MIN_LABEL", "metric_label"]
 
@@ -35,143 +56,89 @@ BAD_LABELS = frozenset(
     "实现 全市 全省 全区 全县 全国 举办 涵盖 归集 累计 共计 合计 确定 组建 建立 设立 创建 培育 "
     "开展 推动 完成 达到 新增 增加 减少 提升 提高 降低 帮助 服务 提供 发现 签订 实施 形成 "
     "目前 其中 已经 全年 今年 同比 分别 共 已 对 为 将 在 "
-    "这些 其他 各类 相关 有关 以上 以下 左右 约 近 超 达".split()
+    "这些 其他 各类 相关 有关 以上 以下 左右 约 近 超 达 发展 管理 建设 工作".split()
 )
 
 _KIND_FALLBACK = {
-    "money": "金额", "count": "数量", "percent": "比例", "duration": "时长", "area": "面积", "multiple": "倍数",
+    "money": "金额",
+    "count": "数量",
+    "percent": "比例",
+    "duration": "时长",
+    "area": "面积",
+    "multiple": "倍数",
+    "ratio": "比例",
+    "length": "长度",
 }
-_NOUN_FLAGS = frozenset({"n", "nz", "nt", "ng", "nr", "nrt", "nrfg", "vn", "an", "j", "l", "eng", "ns", "s"})
-_MODIFIER_FLAGS = frozenset({"a", "b", "q"})
-_PLACE_OR_TIME = frozenset({"ns", "s", "t", "f", "r"})
-_CHANGE_VERBS = ("增长", "增加", "下降", "减少", "提高", "提升", "降低", "增幅", "增速", "上升")
+_CHANGE_VERBS = CHANGE_VERBS
 # Leading words of a phrase that are not part of the measured thing.
-_LEADING_NOISE = ("累计", "共计", "合计", "总计", "已经", "已", "共", "全市", "全省", "全区", "全县", "全国",
-                  "目前", "当前", "今年", "其中", "分别", "均", "对", "为", "将", "向", "与", "并", "还", "又",
-                  "再", "都", "先后", "先行", "成功", "有效", "直接", "平均每天", "每年", "年均")
-
+_LEADING_NOISE = tuple(
+    "累计 共计 合计 总计 已经 已 共 全市 全省 全区 全县 全国 目前 当前 今年 其中 分别 均 "
+    "对 为 将 向 与 并 还 又 再 都 先后 先行 成功 有效 直接 平均每天 每年 年均".split()
+)
 # The noun that counts a unit ("办结23139件" -> 办结件数).
-_UNIT_NOUNS = {"人": "人数", "名": "人数", "位": "人数", "人次": "人次", "家": "家数", "户": "户数", "家次": "家次",
-               "件": "件数", "件次": "件次", "笔": "笔数", "次": "次数", "场": "场次", "场次": "场次", "个": "个数",
-               "项": "项数", "条": "条数", "份": "份数", "期": "期数", "批": "批次"}
-_NO_QUOTES = str.maketrans("", "", "“”‘’「」『』\"")
-
-_pos_lock = threading.Lock()
-_pos_tagger = None
-
-
-def _tag(text: str) -> list[tuple[str, str]]:
-    global _pos_tagger
-    if _pos_tagger is None:
-        with _pos_lock:
-            if _pos_tagger is None:
-                import jieba.posseg
-
-                _pos_tagger = jieba.posseg.POSTokenizer(tokenizer())
-    return [(pair.word, pair.flag) for pair in _pos_tagger.cut(text)]
+_UNIT_NOUNS = dict(
+    pair.split(":")
+    for pair in "人:人数 名:人数 位:人数 人次:人次 家:家数 户:户数 家次:家次 件:件数 件次:件次 笔:笔数 "
+    "次:次数 场:场次 场次:场次 个:个数 项:项数 条:条数 份:份数 期:期数 批:批次".split()
+)
+# A noun phrase naming a measure: before "的" it is what the figure gives ("额度不超过500万元的贷款企业").
+_MEASURE_HEADS = tuple("规模 额度 金额 余额 总额 费 率 额 量 数 价 值 面积 时间 期限".split())
+_NO_QUOTES = str.maketrans("", "", '“”‘’「」『』"')
+_BAD_SINGLE_FLAGS = ("v", "d", "ad", "vd", "p", "c", "u", "uj", "m", "q", "f", "r", "t")
 
 
-# Heads too generic to stand alone: the verb before them is part of the name
-# ("转贷资金", "使用费用", "担保费率", "注册企业", "发现率").
-_GENERIC_HEADS = frozenset("资金 时间 费用 费率 金额 规模 余额 额度 期限 天数 倍数 企业 率 额 量 数".split())
-# Verbs that govern an object rather than modify it ("帮助企业" is not a kind of firm).
-_GOVERNING_VERBS = frozenset("帮助 实现 提供 完成 开展 获得 给予 支持 服务 推动 引导 覆盖 涉及 惠及 达到 累计".split())
-# Single characters that end a measure noun; jieba often tags them as verbs (率 -> v).
-_MEASURE_SUFFIXES = frozenset("率额量数费价值")
+def _text(tags: list[Tag]) -> str:
+    return "".join(w for w, _ in tags)
 
 
-def _is_noun(flag: str) -> bool:
-    return flag in _NOUN_FLAGS
+def _acceptable(label: str, *, loose: bool = False, verbal_noun: bool = False) -> bool:
+    """A label names something: not a bare verb, adverb or place.
 
-
-# Nouns of this domain that jieba tags as something else (支行 -> v, 清单 -> a, 表 -> v).
-_NOUNS = frozenset("支行 清单 表 专席 网点 门店 分行 窗口 专区".split())
-
-
-def _normalise_tags(tags: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    return [(w, "n") if w in _MEASURE_SUFFIXES or w in _NOUNS else (w, f) for w, f in tags]
-
-
-def _acceptable(label: str) -> bool:
+    ``loose`` accepts any phrase of 2+ words; ``verbal_noun`` a lone verbal noun ("融资" for an amount).
+    """
     if not MIN_LABEL <= len(label) <= MAX_LABEL or label in BAD_LABELS:
         return False
-    tags = _normalise_tags(_tag(label))
-    if len(tags) == 1 and tags[0][1] in ("vn", "v", "d", "ad", "vd"):
-        return False  # 印发, 合计: a bare action or adverb
+    tags = tag(label)
+    if len(tags) == 1:
+        word, flag = tags[0]
+        if flag in _BAD_SINGLE_FLAGS or flag == "vn" and not (loose or verbal_noun) or is_place_or_time(word, flag):
+            return False  # 印发, 合计, 温州: a bare action, adverb or place
+        return True
+    if loose:
+        return not all(is_place_or_time(w, f) or w in BAD_LABELS for w, f in tags)
     # A phrase made only of place/time words or only of verbs/adverbs names nothing.
-    return any(_is_noun(f) and not _is_place_or_time(w, f) and w not in BAD_LABELS for w, f in tags) or any(
-        w.endswith(_CHANGE_VERBS) for w, _ in tags
-    )
+    return (
+        any(is_noun(f) and not is_place_or_time(w, f) and w not in BAD_LABELS for w, f in tags)
+        or any(w.endswith(_CHANGE_VERBS) for w, _ in tags)
+        or (tags[0][1] in ("a", "b", "n") and tags[-1][1].startswith("v"))
+    )  # 简易注销
 
 
-def _is_place_or_time(word: str, flag: str) -> bool:
-    # jieba tags some plain nouns as places (维度 -> ns): only a place suffix makes a place.
-    if flag == "ns":
-        return word.endswith(tuple("省市区县镇乡村州国"))
-    return flag in _PLACE_OR_TIME
-
-
-def _fit(tokens: list[tuple[str, str]]) -> str:
+def _fit(tokens: list[Tag]) -> str:
     """Join tokens, dropping leading ones until the phrase is at most MAX_LABEL characters."""
     while tokens and sum(len(w) for w, _ in tokens) > MAX_LABEL:
         tokens = tokens[1:]
-    while tokens and (tokens[0][0] in _LEADING_NOISE or tokens[0][1] in {"uj", "ude1", "p", "c", "d", "m", "x"}
-                      and not tokens[0][0].endswith("级")):
+    while tokens and (
+        tokens[0][0] in _LEADING_NOISE
+        or tokens[0][1] in {"uj", "ude1", "p", "c", "d", "m", "x"}
+        and not tokens[0][0].endswith("级")
+    ):
         tokens = tokens[1:]
-    return "".join(w for w, _ in tokens)
-
-
-def _after_phrase(after: str) -> tuple[str, bool]:
-    """Noun phrase at the start of ``after`` and whether it followed "的"."""
-    after = after.lstrip(" \u3000（(次）)")
-    # A quoted name is one noun and does not end the phrase ("8项“秒到”企业政策").
-    quoted: list[tuple[str, str]] = []
-    if after and after[0] in "“「『" and (close := after.find("”」』"["“「『".index(after[0])])) > 1:
-        quoted, after = [(after[1:close], "nz")], after[close + 1:]
-    tags = quoted + _normalise_tags(_tag(after.translate(_NO_QUOTES)))
-    via_de = bool(tags) and tags[0][0] == "的"
-    if via_de:
-        tags = tags[1:]
-    phrase: list[tuple[str, str]] = []
-    for index, (word, flag) in enumerate(tags):
-        nominal = _is_noun(flag) or flag in _MODIFIER_FLAGS
-        # A leading verb may modify the noun after it ("疑似金融风险企业", "担保风险").
-        next_is_noun = index + 1 < len(tags) and _is_noun(tags[index + 1][1])
-        verb_modifier = flag.startswith("v") and next_is_noun and not phrase
-        grade = flag == "m" and word.endswith("级") and next_is_noun  # "7个一级指标"
-        if not (nominal or verb_modifier or grade) or word in ("等", "的"):
+    # A rate keeps the attributes right before it, not the nouns that scope it
+    # ("专用发票案|主动不捕率", "信保基金|年化利率").
+    if len(tokens) > 2 and tokens[-1][0].endswith("率") and len(tokens[-1][0]) >= 3:
+        at = len(tokens) - 1
+        while at > 0 and tokens[at - 1][1] in ("a", "b", "d"):
+            at -= 1
+        if 0 < at < len(tokens) - 1:
+            tokens = tokens[at:]
+    # A leading place names where, not what ("温州地区民间融资综合利率水平", "市内企业信用贷款规模").
+    while len(tokens) > 1 and (tokens[0][1] in ("ns", "s") or tokens[0][0] in ("地区", "辖区", "辖内", "内")):
+        rest = tokens[1:]
+        if not any(is_noun(f) and not is_place_or_time(w, f) for w, f in rest):
             break
-        phrase.append((word, flag))
-    while phrase and not _is_noun(phrase[-1][1]):
-        phrase.pop()
-    return _fit(phrase), via_de
-
-
-def _before_phrase(before: str) -> str:
-    """Noun phrase ending ``before`` once trailing verbs, prepositions and adverbs are dropped."""
-    tags = _normalise_tags(_tag(before))
-    while tags and not _is_noun(tags[-1][1]):
-        tags.pop()
-    phrase: list[tuple[str, str]] = []
-    index = len(tags) - 1
-    while index >= 0:
-        word, flag = tags[index]
-        inner_verb = flag.startswith("v") and phrase and index > 0 and _is_noun(tags[index - 1][1])
-        # jieba splits some compounds off a one-character numeral-like word (首/贷户, 年/化利率).
-        glued = flag == "m" and len(word) == 1 and phrase and word not in "一二三四五六七八九十两几多"
-        if not (_is_noun(flag) or flag in _MODIFIER_FLAGS or inner_verb or glued) or word in ("等", "的"):
-            break
-        phrase.insert(0, (word, flag))
-        index -= 1
-    while phrase and phrase[0][1].startswith("v"):
-        phrase.pop(0)
-        index += 1
-    head = "".join(w for w, _ in phrase)
-    if head in _GENERIC_HEADS and index >= 0:
-        word, flag = tags[index]
-        if flag.startswith("v") and len(word) >= 2 and word not in _GOVERNING_VERBS:
-            phrase.insert(0, (word, flag))
-    return _fit(phrase)
+        tokens = rest
+    return _text(tokens)
 
 
 def _strip_leading_noise(text: str) -> str:
@@ -183,49 +150,168 @@ def _strip_leading_noise(text: str) -> str:
     return text.translate(_NO_QUOTES)[-MAX_LABEL:]
 
 
+def _after_governing(text: str) -> str:
+    """The part of ``text`` after its last governing verb ("民营经济实现税收同比增长" -> 税收同比增长)."""
+    tags = tag(text)
+    cut = max((i + 1 for i, (w, _) in enumerate(tags) if w in GOVERNING_VERBS and i + 1 < len(tags)), default=0)
+    return _text(tags[cut:])
+
+
 def _change_phrase(before: str) -> str:
-    """"同比增长", "较年初增加": the change itself is what a rate or difference measures."""
-    text = _strip_leading_noise(before)
-    for verb in _CHANGE_VERBS:
-        if text.endswith(verb):
-            return text[-MAX_LABEL:].replace("分别", "")
-    return ""
+    """ "同比增长", "较年初增加": the change itself is what a rate or difference measures."""
+    text = _after_governing(_strip_leading_noise(before)).replace("分别", "")
+    if not text.endswith(_CHANGE_VERBS):
+        return ""
+    # "户数和金额同比分别增长30.9%和25.3%": one label fits both figures only without the subjects.
+    if any(c in text for c in "和及、") and (at := max(text.find("同比"), text.find("较"))) >= 0:
+        text = text[at:]
+    return text[-MAX_LABEL:]
 
 
-def metric_label(*, before: str, after: str, kind: str, clause: str = "", previous: str = "",
-                 unit: str = "") -> str:
+def _share_phrase(tags: list[Tag]) -> str:
+    """ "新增首贷户占存量贷款户数14.2%" -> 占存量贷款户数: a share names its whole."""
+    at = max((i for i, (w, f) in enumerate(tags) if w == "占" and f.startswith("v")), default=-1)
+    if at < 0:
+        return ""
+    phrase, _ = before_phrase(tags[at + 1 :])
+    label = "占" + _text(phrase)
+    return label if len(phrase) and len(label) <= MAX_LABEL else ""
+
+
+def _drop_previous_subject(tags: list[Tag]) -> list[Tag]:
+    """Words opening ``before`` that the previous figure counted ("7601家|市场主体共获得融资")."""
+    index = 0
+    while index < len(tags) and (is_noun(tags[index][1]) or tags[index][1] in ("a", "b")):
+        index += 1
+    # "3年|实际地方贡献100%": a phrase that is all of ``before`` is this figure's own subject
+    return tags[index:] if index < len(tags) else tags
+
+
+def metric_label(*, before: str, after: str, kind: str, clause: str = "", previous: str = "", unit: str = "") -> str:
     """The 2-12 character name of what the figure between ``before`` and ``after`` measures.
 
     ``clause`` is the whole clause before the figure (used when ``before``, cut
     after a previous figure, names nothing); ``previous`` is the label of the
     figure it is listed with, if any; ``unit`` is the normalized unit.
     """
-    after_label, via_de = _after_phrase(after)
-    before_label = _before_phrase(before)
+    if kind == "ratio" and (label := _ratio_phrase(after)):
+        return label
+    b_tags = tag(before)
+    if before and len(clause) > len(before):
+        b_tags = _drop_previous_subject(b_tags)
+        before = _text(b_tags)
+    a_tags = tag(after.lstrip(" \u3000（(次）)"))
+    after_tokens, via_de = after_phrase(a_tags)
+    after_label = _fit(after_tokens)
+    before_tokens, _ = before_phrase(b_tags, keep_verb=kind != "percent")
+    before_label = _fit(before_tokens)
     change_label = _change_phrase(before)
-    if kind == "count" or via_de:
+    content = [t for t in b_tags if t[1] not in ("d", "ad")]
+    last = content[-1] if content else ("", "")
+    # The figure stands between a verb and its object: the object is measured ("承担100%贷款风险").
+    object_follows = (
+        last[1].startswith("v")
+        and last[1] != "vn"
+        and last[0] not in LINK_VERBS
+        and not last[0].endswith(_CHANGE_VERBS)
+        and after_label
+    )
+    adjacent = bool(before_tokens) and bool(b_tags) and before_tokens[-1] == b_tags[-1]
+    # "服务费30%的财政补贴", "本金坏账损失50%的补助": a share is of the noun before it.
+    measure_before = adjacent and (before_label.endswith(_MEASURE_HEADS) or b_tags[0][0] == "对" or kind == "percent")
+    # "系统累计办理申请27万件": a noun cut off from the figure by verbs is their subject.
+    tail = [t for t in b_tags if t[1] not in ("d", "ad") and t[0] not in LINK_VERBS]
+    verb_tail = (
+        bool(tail)
+        and tail[-1][1].startswith("v")
+        and tail[-1][1] != "vn"
+        and before_tokens[-1:] != tail[-1:]
+        and not tail[-1][0].endswith(_CHANGE_VERBS)
+    )
+    if verb_tail and kind == "count" and (measure := _verb_measure(b_tags, kind, unit)):
+        before_label = measure
+    if via_de and measure_before:
+        order = [before_label, after_label, change_label]  # "额度不超过500万元的贷款企业"
+    elif kind == "count" or via_de or object_follows:
         order = [after_label, before_label, change_label]
-    elif kind in ("percent", "multiple") and change_label:
-        order = [change_label, before_label, after_label]  # "民间投资增长13.9%"
+    elif kind in ("percent", "multiple"):
+        order = [_share_phrase(b_tags), change_label, before_label, after_label]  # "民间投资增长13.9%"
     else:
         order = [before_label, change_label, after_label]
-    order.append(_before_phrase(clause))
+    # "平均兑现时限从原来4个月变为2个月": both figures measure the subject before 从.
+    order.insert(0, _from_subject(before) or ("" if before_label else _from_subject(clause)))
+    if kind == "duration":
+        order.insert(0, _duration_phrase(before_tokens, a_tags))
+    elif kind == "count" and a_tags and a_tags[0][1] == "v" and len(a_tags[0][0]) >= 2 and unit in _UNIT_NOUNS:
+        order.insert(2, a_tags[0][0] + _UNIT_NOUNS[unit])  # "300余人次参加" -> 参加人次
     # ``previous``: the label of the figure listed just before ("余额分别为7729亿元、6101亿元").
     order.append(previous)
-    order.append(_verb_measure(before, kind, unit))
-    # Last resort before a generic word: the governing verb phrase itself ("累计出资" -> 出资).
-    order.append(_strip_leading_noise(before) if len(_tag(before)) > 1 or len(before) > 2 else "")
+    order.append(_verb_measure(b_tags, kind, unit))
+    order.append(_fit(before_phrase(tag(clause))[0]))
     for label in order:
-        if label and _acceptable(label):
+        if label and _acceptable(label, verbal_noun=kind == "money"):
+            return label
+    # Last resort before a generic word: the words before the figure ("在站100多名", "新设18家").
+    for label in (_strip_leading_noise(_after_governing(before)), _strip_leading_noise(before), after_label):
+        if label and _acceptable(label, loose=True):
             return label
     return _KIND_FALLBACK.get(kind, "数值")
 
 
-def _verb_measure(before: str, kind: str, unit: str) -> str:
-    """A bare action names its measure with the unit's noun: "办结23139件" -> 办结件数, "转贷2340亿元" -> 转贷金额."""
-    tags = _tag(_strip_leading_noise(before))
-    if not tags or not all(f.startswith("v") or f == "vn" for _, f in tags) or len(tags) > 2:
+_FROM = ("从", "由")
+
+
+def _from_subject(text: str) -> str:
+    """ "不捕率从2018年以前的30.6%上升至" -> 不捕率: the subject of a change "from ... to ..."."""
+    at = max(text.rfind(word) for word in _FROM)
+    if at <= 0:
         return ""
+    rest = tag(text[at + 1 :])
+    changes = any(w.endswith(_CHANGE_VERBS + ("变为", "增至", "降至", "回落", "缩短", "延长", "压减")) for w, _ in rest)
+    if not changes and any(is_noun(f) and not is_place_or_time(w, f) for w, f in rest):
+        return ""
+    return _fit(before_phrase(tag(text[:at]))[0])
+
+
+def _duration_phrase(before_tokens: list[Tag], a_tags: list[Tag]) -> str:
+    """ "0.5天内办结" -> 办结时长: a time followed by the action it takes."""
+    if not a_tags or not a_tags[0][1].startswith("v") or a_tags[0][1] == "vn" or a_tags[0][0] in LINK_VERBS:
+        return ""
+    verb = a_tags[0][0]
+    if len(verb) < 2:
+        return ""
+    # the action's subject, kept short ("新办套餐办结时长", "线上贷款办结时长")
+    subject = [t for t in before_tokens if not t[1].startswith("v") or t[1] == "vn"]
+    while sum(len(w) for w, _ in subject) > 4:
+        subject = subject[1:]
+    return _text(subject) + verb + "时长"
+
+
+def _verb_measure(tags: list[Tag], kind: str, unit: str) -> str:
+    """A bare action names its measure with the unit's noun: "办结23139件" -> 办结件数, "转贷2340亿元" -> 转贷金额."""
+    run: list[Tag] = []
+    for word, flag in reversed(tags):
+        # a one-character verb is a complement ("精选出"), not a name
+        if not flag.startswith("v") or word in _LEADING_NOISE or len(run) == 2 or len(word) < 2:
+            break
+        run.insert(0, (word, flag))
+    if run and run[0][0] in GOVERNING_VERBS and len(run) == 2 and run[0][0] not in ("办理", "办结"):
+        run = run[1:]
     noun = _UNIT_NOUNS.get(unit) if kind == "count" else _KIND_FALLBACK.get(kind)
-    verb = "".join(w for w, _ in tags)
-    return verb + noun if noun and verb not in BAD_LABELS | {"为", "是", "有"} else ""
+    verb = _text(run)
+    return verb + noun if len(verb) >= 2 and noun and verb not in BAD_LABELS | {"为", "是", "有"} else ""
+
+
+def _ratio_phrase(after: str) -> str:
+    """ "按1：1出资" -> 出资比例, "以6：2：2比例分担风险" -> 风险分担比例: a ratio names how something is shared."""
+    tags = [t for t in tag(after.removeprefix("的").removeprefix("比例").removeprefix("的比例")) if t[1] != "d"]
+    if tags and tags[0][0] in GOVERNING_VERBS and len(tags) > 1:
+        phrase, _ = after_phrase(tags[1:])  # "给予配套资金" -> 配套资金比例
+        return _fit([*phrase, ("比例", "n")]) if phrase else ""
+    # jieba tags some such verbs as adjectives (配套 -> a)
+    if not tags or not tags[0][1].startswith(("v", "a")) or len(tags[0][0]) < 2 or tags[0][0] in LINK_VERBS:
+        return ""
+    verb = tags[0][0]
+    obj = tags[1][0] if len(tags) > 1 and is_noun(tags[1][1]) and tags[1][1] != "vn" else ""
+    label = obj + verb + "比例"
+    return label if len(label) <= MAX_LABEL else verb + "比例"

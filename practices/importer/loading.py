@@ -36,12 +36,11 @@ from ..models import (
 )
 from ..models.sources import source_slug
 from ..search import search_index_deferred, search_index_rebuild
-from . import places
+from . import freshness, places
 from .measures import measure_for
 from .metrics import extract_metrics
 from .parsing import ParsedCatalogue, SourceParseError, parse_practices
 from .reports import REPORT_SOURCES, ManifestError, ParsedReportDocument, load_manifest, parse_report_document
-from .similarity import suggest_categories, suggest_related
 from .slugs import category_slug
 from .upsert import CREATED, SKIPPED, UNCHANGED, UPDATED, LoadReport, RecordInvalid, fingerprint, upsert, validated
 
@@ -135,6 +134,10 @@ def read_bundle(sources_dir: Path, manifests_dir: Path) -> Bundle:
 
 
 def _link_reports(catalogue: ParsedCatalogue, reports: tuple[ParsedReportDocument, ...]) -> dict:
+    # Imported here: scikit-learn takes about 1 s to import, which an unchanged load
+    # (only the checksums checked, see freshness.py) must not pay.
+    from .similarity import suggest_categories, suggest_related
+
     articles = [(doc.filename, art) for doc in reports for art in doc.articles]
     candidates = [
         (p.number, p.name + "\n" + "\n".join(e.text for e in p.entries)) for p in catalogue.practices
@@ -388,6 +391,35 @@ def load_bundle(bundle: Bundle, *, overwrite: bool = False) -> LoadReport:
     return loader.report
 
 
-def load_catalogue(*, sources_dir: Path, manifests_dir: Path, overwrite: bool = False) -> LoadReport:
-    """Read, verify, parse and load every bundled source. Raises LoadError before any write."""
-    return load_bundle(read_bundle(sources_dir, manifests_dir), overwrite=overwrite)
+@dataclass(frozen=True)
+class CatalogueLoad:
+    """The outcome of ``load_catalogue``: what changed (or would, for a dry run)."""
+
+    report: LoadReport
+    up_to_date: bool  # sources, loader and database as at the last full load: nothing read or written
+    dry_run: bool
+
+
+def load_catalogue(*, sources_dir: Path, manifests_dir: Path, overwrite: bool = False, dry_run: bool = False,
+                   full: bool = False) -> CatalogueLoad:
+    """Verify the sources' checksums; load them unless nothing changed since the last full load.
+
+    ``dry_run``: the load runs and is rolled back, so the report says what
+    would change and the database keeps nothing. ``full`` (and ``overwrite``)
+    skip the "nothing changed" check (``freshness``). Raises LoadError before any write.
+    """
+    sources_dir, manifests_dir = Path(sources_dir), Path(manifests_dir)
+    checksums = _read_checksums(sources_dir)
+    digests = {name: read_source(sources_dir, name, checksums).sha256 for name in (PRACTICE_SOURCE, *REPORT_SOURCES)}
+    if not (full or overwrite):
+        stamp = freshness.load_stamp(source_digests=digests, manifests_dir=manifests_dir)
+        if freshness.stamp_read() == stamp:
+            return CatalogueLoad(LoadReport(), up_to_date=True, dry_run=dry_run)
+    bundle = read_bundle(sources_dir, manifests_dir)
+    with transaction.atomic():
+        report = load_bundle(bundle, overwrite=overwrite)
+        if dry_run:
+            transaction.set_rollback(True)
+    if not dry_run:
+        freshness.stamp_write(freshness.load_stamp(source_digests=digests, manifests_dir=manifests_dir))
+    return CatalogueLoad(report, up_to_date=False, dry_run=dry_run)

@@ -10,10 +10,13 @@ How :func:`measure_for` decides, first match wins:
    is not enough: 企业 next to 元 is an amount, next to 家 a number of firms).
 2. A percentage whose label ends in 率 (满意率, 通办率) is that rate.
 3. ``UNIT_FALLBACKS``: the unit family's generic measure (% → 占比,
-   天/工作日/小时 → 办理时长, 元 → 金额, 家/户 → 主体数 …).
+   天/工作日/小时 → 办理时长, 元 → 金额, 家/户 → 主体数, a ratio (":1",
+   ":1:1") → 比例, 公里/米 → 长度 …).
 4. Otherwise "<unit>数" (笔数, 场数), or 数值 for a bare number: never empty.
 """
 from __future__ import annotations
+
+from collections.abc import Container
 
 from .units import CORE_UNITS
 
@@ -26,9 +29,20 @@ PEOPLE = frozenset({"人", "名", "位", "人次"})
 CASES = frozenset({"件", "起", "宗", "例", "件次"})
 ITEMS = frozenset({"项", "个", "条", "类", "种", "款", "份", "批", "套", "支", "所", "座", "门"})
 AREA = frozenset({"平方米", "平方公里", "亩", "公顷"})
+LENGTH = frozenset({"公里", "米"})
+
+
+class _RatioUnits(Container[str]):
+    """The normalized units of ratios: ":1", ":1:1", ":2:1" (see :mod:`.ratios`), a family without a fixed list."""
+
+    def __contains__(self, unit: object) -> bool:
+        return isinstance(unit, str) and unit.startswith(":")
+
+
+RATIO = _RatioUnits()
 
 #: (measure, label keywords, unit family), in priority order: specific before general.
-RULES: tuple[tuple[str, tuple[str, ...], frozenset[str]], ...] = (
+RULES: tuple[tuple[str, tuple[str, ...], Container[str]], ...] = (
     ("贷款余额", ("贷款余额", "余额"), MONEY),
     ("授信金额", ("授信",), MONEY),
     ("贷款金额", ("贷款", "放款", "首贷", "续贷", "信贷", "贷"), MONEY),
@@ -61,10 +75,14 @@ RULES: tuple[tuple[str, tuple[str, ...], frozenset[str]], ...] = (
     ("产品数", ("产品",), ITEMS),
     ("项目数", ("项目",), ITEMS),
     ("平台基地数", ("平台", "基地", "中心", "园区", "站", "飞地"), ITEMS),
+    # "三方以6：2：2比例分担风险", "按1：1出资", "按实到资金1:1配套支持".
+    ("风险分担比例", ("分担", "风险", "代偿"), RATIO),
+    ("出资比例", ("出资", "配套", "匹配", "配比", "资金"), RATIO),
+    ("续航里程", ("续航", "里程"), LENGTH),
 )
 
 #: unit family → its generic measure.
-UNIT_FALLBACKS: tuple[tuple[frozenset[str], str], ...] = (
+UNIT_FALLBACKS: tuple[tuple[Container[str], str], ...] = (
     (MONEY, "金额"),
     # A percentage per day, month or year is a rate (a fee or interest), not a share.
     (frozenset({"%/日", "%/天", "%/月", "%/年"}), "利率费率"),
@@ -77,6 +95,8 @@ UNIT_FALLBACKS: tuple[tuple[frozenset[str], str], ...] = (
     (CASES, "件数"),
     (AREA, "面积"),
     (frozenset({"倍"}), "倍数"),
+    (RATIO, "比例"),
+    (LENGTH, "长度"),
 )
 
 #: the measure of a bare number without unit ("用户数5.02万").

@@ -48,6 +48,8 @@ CORE_UNITS.update({"个工作日": ("工作日", "duration"), "个小时": ("小
 CORE_UNITS.update({"平方米": ("平方米", "area"), "平米": ("平方米", "area"), "平方公里": ("平方公里", "area"),
                    "亩": ("亩", "area"), "公顷": ("公顷", "area")})
 CORE_UNITS["倍"] = ("倍", "multiple")
+# Lengths ("续航200公里"): 千米 is 公里; 米 stays 米, as 平方米 and 平方公里 stay apart for areas.
+CORE_UNITS.update({"公里": ("公里", "length"), "千米": ("公里", "length"), "米": ("米", "length")})
 
 # Units whose value is scaled when normalized (二成 -> 20 %).
 UNIT_FACTORS: dict[str, Decimal] = {"成": Decimal(10)}
@@ -66,6 +68,8 @@ UNIT_GUARDS: dict[str, str] = {
     "大": "力幅会学型于家众量中小道街桥楼厅院局厦队户额概约都部致体批多关",
     # 成: 成为, 成立, 成功, 成本 ... are words; a proportion stands alone or before 以上/左右.
     "成": "为立功本果效员交熟就长都型品绩形了批套熟果片群才人事真",
+    # 米: 米粉, 米饭, 米面, 米酒 are food.
+    "米": "粉饭面酒糠",
 }
 
 # Words that make a bare 万/亿 ("金额11.5亿", "财政1.6亿增资") an amount of yuan.
@@ -106,7 +110,8 @@ def normalize_unit(unit: str, *, money: bool = False) -> tuple[Decimal, str, str
     """Split a unit as written into (multiplier, normalized unit, kind).
 
     ``"万户" -> (10000, "户", "count")``, ``"万余条" -> (10000, "条", "count")``,
-    ``"亿美元" -> (10**8, "美元", "money")``, ``"家（次）" -> (1, "家次", "count")``.
+    ``"亿美元" -> (10**8, "美元", "money")``, ``"家（次）" -> (1, "家次", "count")``,
+    ``"千米" -> (1, "公里", "length")`` (a unit, not 千 x 米), ``"万米" -> (10000, "米", "length")``.
     A bare magnitude (``"亿"``) is a count with normalized unit ``""`` unless
     ``money=True`` (a money word stands next to it), in which case it is yuan.
     Raises ``ValueError`` for anything that is not a known unit.
@@ -114,6 +119,9 @@ def normalize_unit(unit: str, *, money: bool = False) -> tuple[Decimal, str, str
     core = _SPACES.sub("", unit).replace("余", "").replace("多", "")
     multiplier = Decimal(1)
     for prefix, factor in MAGNITUDES.items():
+        # 千米 is a unit of its own (公里), not 千 x 米.
+        if core in CORE_UNITS:
+            break
         if core.startswith(prefix) and (core[len(prefix):] in CORE_UNITS or core == prefix):
             multiplier, core = factor, core[len(prefix):]
             break

@@ -21,6 +21,8 @@ class Metric(Curated):
         DURATION = "duration", _("时长")
         AREA = "area", _("面积")
         MULTIPLE = "multiple", _("倍数")
+        RATIO = "ratio", _("比例")
+        LENGTH = "length", _("长度")
 
     entry = models.ForeignKey(
         PracticeEntry, on_delete=models.CASCADE, null=True, blank=True, related_name="metrics",

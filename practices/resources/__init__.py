@@ -23,6 +23,17 @@ Rules shared by every Resource
   that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return with
   a single quote ``'`` so that Excel/WPS show it as text instead of running
   it. Imports remove exactly that one quote again, so files round-trip.
+* Typed spreadsheets: every export carries its column types
+  (``CatalogueResource.export``), and XLSX writes numbers (number, position,
+  value, normalized_value, as_of_year …) as numbers and dates as dates, in the
+  admin's exports as in the public ones; CSV and JSON stay text.
+* Imports that scale: the preview writes nothing (``save_instance`` on a dry
+  run only checks), existing practices are prefetched by number, names of
+  categories, sources and cities are looked up once per import, and the
+  confirm rewrites the search words once at its end. Unreadable files (too
+  large, malformed, a ragged row, a giant cell, a wrong encoding) raise
+  ``ImportFileError`` with a one-line message naming the row; no error shows a
+  traceback (``MessageOnlyError``).
 * Public use: ``published_only`` (default True) restricts exports to
   published records (drafts never leak); the admin passes
   ``published_only=False``. Resources can be built without a request.
@@ -62,7 +73,18 @@ from .cells import (
     split_list,
 )
 from .exporting import export_dataset, export_file, spreadsheet_cell_types, typed_dataset, typed_row
-from .formats import CSV, FORMATS, JSON, XLSX, ImportDecodeError, ImportHeaderError, decode_upload
+from .formats import (
+    CSV,
+    FORMATS,
+    JSON,
+    MAX_CELL_CHARS,
+    MAX_IMPORT_BYTES,
+    XLSX,
+    ImportDecodeError,
+    ImportFileError,
+    ImportHeaderError,
+    decode_upload,
+)
 from .formulas import FORMULA_PREFIXES, neutralize_formulas, neutralize_value, restore_value
 from .metrics import MetricResource
 from .places import CategoryResource, CityResource, ProvinceResource
@@ -82,7 +104,8 @@ from .widgets import (
 __all__ = [
     "CSV", "ENTRY_MARKER", "FORMATS", "FORMULA_PREFIXES", "JSON", "LIST_SEPARATOR", "XLSX",
     "CaseReportResource", "CatalogueResource", "CategoryListWidget", "CategoryResource", "ChoiceWidget",
-    "CityListWidget", "CityResource", "EntriesField", "ImportDecodeError", "ImportHeaderError", "MetricResource",
+    "CityListWidget", "CityResource", "EntriesField", "ImportDecodeError", "ImportFileError", "ImportHeaderError",
+    "MAX_CELL_CHARS", "MAX_IMPORT_BYTES", "MetricResource",
     "NameForeignKeyWidget", "PlainDecimalWidget", "PlainIntegerWidget", "PracticeResource", "ProvinceResource",
     "StrictBooleanWidget", "TextWidget", "city_label", "city_name_label", "decode_upload",
     "export_dataset", "export_file", "homonym_names", "neutralize_formulas", "neutralize_value", "parse_entries",

@@ -1,13 +1,12 @@
 """Exporting a Resource to a file, and the typed cells of a spreadsheet."""
 from __future__ import annotations
 
-import datetime
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 
 import tablib
 from import_export import widgets
 
-from .formats import CSV, JSON, XLSX
+from .formats import CSV, JSON, XLSX, typed_row
 from .widgets import PlainDecimalWidget, PlainIntegerWidget
 
 # Widgets whose rendered text is a number or a date: clean() turns the text back
@@ -16,28 +15,13 @@ from .widgets import PlainDecimalWidget, PlainIntegerWidget
 TYPED_WIDGETS = (PlainDecimalWidget, PlainIntegerWidget, widgets.DateWidget, widgets.DateTimeWidget)
 
 
-def spreadsheet_cell_types(resource) -> list[Callable | None]:
-    """Per export column of ``resource``: the function that types its cell, or None for text."""
+def spreadsheet_cell_types(resource, selected_fields=None) -> list[Callable | None]:
+    """Per export column of ``resource`` (or of ``selected_fields``): the function that types its cell, or None."""
     types: list[Callable | None] = []
-    for field in resource.get_export_fields():
+    for field in resource.get_export_fields(selected_fields):
         widget = field.widget
         types.append(widget.clean if isinstance(widget, TYPED_WIDGETS) else None)
     return types
-
-
-def typed_row(row: Iterable, types: list[Callable | None]) -> list:
-    """``row`` with number and date columns as Decimal/int/date (empty cells None); text left alone."""
-    cells = []
-    for cell, to_type in zip(row, types, strict=True):
-        if to_type is None or not isinstance(cell, str):
-            cells.append(cell)
-            continue
-        typed = to_type(cell) if cell.strip() else None
-        # openpyxl has no timezone-aware datetimes; a date column stays a date.
-        if isinstance(typed, datetime.datetime) and typed.tzinfo is not None:
-            typed = typed.replace(tzinfo=None)
-        cells.append(typed)
-    return cells
 
 
 def typed_dataset(dataset: tablib.Dataset, resource) -> tablib.Dataset:
@@ -59,7 +43,6 @@ def export_file(resource_class, queryset=None, *, file_format: str, published_on
     XLSX keeps numbers as numbers and dates as dates; CSV and JSON stay text.
     """
     formats = {"csv": CSV, "xlsx": XLSX, "json": JSON}
+    # The dataset carries its cell types (CatalogueResource.export); XLSX writes them typed.
     dataset = export_dataset(resource_class, queryset, published_only=published_only)
-    if file_format == "xlsx":
-        dataset = typed_dataset(dataset, resource_class(published_only=published_only))
     return formats[file_format]().export_data(dataset)

@@ -17,9 +17,10 @@ from .widgets import ChoiceWidget, PlainDecimalWidget, PlainIntegerWidget, Stric
 class _MetricKeyField(fields.Field):
     """An owner column of a metric (export from the owner; import resolved in get_instance)."""
 
-    def __init__(self, column, getter):
+    def __init__(self, column, getter, widget=None):
         self.getter = getter
-        super().__init__(attribute=None, column_name=column, widget=TextWidget(), readonly=True)
+        # The widget only tells an XLSX export whether the column is a number (exports are text here).
+        super().__init__(attribute=None, column_name=column, widget=widget or TextWidget(), readonly=True)
 
     def get_value(self, instance):
         return self.getter(instance)
@@ -45,10 +46,11 @@ class MetricResource(CatalogueResource):
     """Metrics of a city entry (practice + city) or of a case report (source + report_position)."""
 
     owner = _MetricKeyField("owner", lambda m: _metric_owner(m, "owner"))
-    practice = _MetricKeyField("practice", lambda m: _metric_owner(m, "practice"))
+    practice = _MetricKeyField("practice", lambda m: _metric_owner(m, "practice"), PlainIntegerWidget())
     city = _MetricKeyField("city", lambda m: city_label(m.entry.city) if m.entry_id else "")  # export: dehydrate_city
     source = _MetricKeyField("source", lambda m: _metric_owner(m, "source"))
-    report_position = _MetricKeyField("report_position", lambda m: _metric_owner(m, "report_position"))
+    report_position = _MetricKeyField("report_position", lambda m: _metric_owner(m, "report_position"),
+                                      PlainIntegerWidget())
     position = column_field("position", widget=PlainIntegerWidget())
     raw = column_field("raw")
     value = column_field("value", widget=PlainDecimalWidget())

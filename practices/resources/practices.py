@@ -16,6 +16,8 @@ class EntriesField(fields.Field):
 
     def __init__(self, part: str, column: str):
         self.part = part
+        #: the Resource's homonyms() (one query per import), set by PracticeResource
+        self.homonyms_source = None
         super().__init__(attribute=None, column_name=column, widget=TextWidget())
 
     def get_value(self, instance, homonyms=None):
@@ -24,7 +26,8 @@ class EntriesField(fields.Field):
             if instance.pk is None:
                 return ""
             pairs = [(e.city, e.text) for e in _entries_of(instance)]
-        homonyms = homonym_names() if homonyms is None else homonyms
+        if homonyms is None:
+            homonyms = self.homonyms_source() if self.homonyms_source else homonym_names()
         if self.part == "cities":
             return LIST_SEPARATOR.join(city_label(city, homonyms) for city, _ in pairs)
         return render_entries(pairs, homonyms)
@@ -34,6 +37,9 @@ class EntriesField(fields.Field):
 
 
 def _entries_of(practice: Practice) -> list[PracticeEntry]:
+    listed = getattr(practice, "_import_entries", None)
+    if listed is not None:
+        return listed
     cache = getattr(practice, "_prefetched_objects_cache", {})
     if "entries" in cache:
         return sorted(cache["entries"], key=lambda e: e.position)
@@ -54,6 +60,9 @@ class PracticeResource(CatalogueResource):
     source = column_field("source", widget=NameForeignKeyWidget(SourceDocument, "filename", "来源文件"))
 
     optional_columns = ("category_name",)
+    # Keys and constraints are checked in Python: existing practices are prefetched by number.
+    validate_in_database = False
+    PREFETCH_CHUNK = 500
 
     class Meta:
         model = Practice
@@ -64,8 +73,54 @@ class PracticeResource(CatalogueResource):
         clean_model_instances = True
         use_transactions = True
 
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self._existing: dict[int, Practice] | None = None
+        self._cities: dict[str, object] = {}
+        #: [(new practice, [(city, text), …]), …] written by after_import
+        self._new_entries: list = []
+        for name in ("cities", "entries"):
+            self.fields[name].homonyms_source = self.homonyms
+
     def get_queryset(self):
         return Practice.objects.with_cities()
+
+    # ---- import: every existing practice of the file in a few queries, not one per row
+    def before_import(self, dataset, **kwargs):
+        super().before_import(dataset, **kwargs)
+        numbers = set()
+        if "number" in (dataset.headers or []):
+            for value in dataset["number"]:
+                try:
+                    number = PlainIntegerWidget().clean(value)
+                except ValueError:
+                    continue
+                if number is not None:
+                    numbers.add(number)
+        ordered = sorted(numbers)
+        self._existing = {}
+        for start in range(0, len(ordered), self.PREFETCH_CHUNK):
+            chunk = ordered[start:start + self.PREFETCH_CHUNK]
+            queryset = self.get_queryset().defer("source__raw_text", "source__non_article_parts")
+            for practice in queryset.filter(number__in=chunk):
+                # A plain list survives the row's deepcopy (a copied QuerySet drops its prefetched rows).
+                practice._import_entries = list(practice.entries.all())
+                self._existing[practice.number] = practice
+
+    def get_instance(self, instance_loader, row):
+        if self._existing is None:
+            return super().get_instance(instance_loader, row)
+        try:
+            number = PlainIntegerWidget().clean(row.get("number"))
+        except ValueError:
+            return None
+        return self._existing.get(number)
+
+    def city(self, label: str):
+        """resolve_city(), once per distinct label of an import."""
+        if label not in self._cities:
+            self._cities[label] = resolve_city(label)
+        return self._cities[label]
 
     def dehydrate_cities(self, practice):
         return self.fields["cities"].get_value(practice, self.homonyms())
@@ -86,9 +141,11 @@ class PracticeResource(CatalogueResource):
             errors["category"] = ValidationError(
                 f"类别编号 {instance.category.number} 的名称是“{instance.category.name}”，与 category_name“{wanted_name}”不符"
             )
+        if instance.number is not None and instance.number < 1 and "number" not in errors:
+            errors["number"] = ValidationError("序号必须是正整数")
         try:
             labels = split_list(row.get("cities"))
-            cities = [resolve_city(label) for label in labels]
+            cities = [self.city(label) for label in labels]
         except ValueError as exc:
             errors["cities"] = ValidationError(str(exc))
             return
@@ -102,9 +159,37 @@ class PracticeResource(CatalogueResource):
             return
         instance._pending_entries = list(zip(cities, texts, strict=True))
 
+    def preview_instance(self, instance, is_create, row):
+        """What practice_entries_set would refuse on confirm: deleting entries without the permission."""
+        pending = getattr(instance, "_pending_entries", None)
+        if pending is None or is_create or self.user is None:
+            return
+        wanted = {city.pk for city, _ in pending}
+        removed = [entry for entry in _entries_of(instance) if entry.city_id not in wanted]
+        if removed and not self.user.has_perm("practices.delete_practiceentry"):
+            names = "、".join(entry.city.name for entry in removed)
+            raise ValidationError({"cities": f"这会删除 {names} 的城市做法；删除需要删除权限，你没有。"})
+
     def after_save_instance(self, instance, row, **kwargs):
         from ..services import practice_entries_set
 
         pending = getattr(instance, "_pending_entries", None)
-        if pending is not None:
-            practice_entries_set(practice=instance, entries=pending, user=kwargs.get("user", self.user))
+        if pending is None:
+            return
+        if getattr(instance, "_import_created", False):
+            # A new practice's entries are created in bulk at the end of the import (after_import).
+            self._new_entries.append((instance, pending))
+            return
+        practice_entries_set(practice=instance, entries=pending, user=kwargs.get("user", self.user))
+
+    def do_instance_save(self, instance, is_create):
+        instance._import_created = is_create
+        super().do_instance_save(instance, is_create)
+
+    def after_import(self, dataset, result, **kwargs):
+        from ..import_writes import new_practice_entries_bulk_create
+
+        super().after_import(dataset, result, **kwargs)
+        plans, self._new_entries = self._new_entries, []
+        if plans and not kwargs.get("dry_run") and not result.has_errors():
+            new_practice_entries_bulk_create(plans=plans, user=kwargs.get("user", self.user))

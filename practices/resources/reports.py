@@ -55,10 +55,16 @@ class CaseReportResource(CatalogueResource):
         return LIST_SEPARATOR.join(city_label(city, homonyms) for city in report.cities.all())
 
     def dehydrate_related_practices(self, report):
-        """Confirmed or pending suggestions, best first (rejected ones left out); export only."""
+        """Confirmed or pending suggestions, best first (rejected ones left out); export only.
+
+        A public export (``published_only``) lists published practices only, as
+        the pages and the API do: a withdrawn practice's number must not leak.
+        """
         if report.pk is None:
             return ""
-        links = sorted((link for link in report.practice_links.all() if link.confirmed is not False),
+        links = sorted((link for link in report.practice_links.all()
+                        if link.confirmed is not False
+                        and (not self.published_only or link.practice.status == Status.PUBLISHED)),
                        key=lambda link: link.rank)
         return LIST_SEPARATOR.join(str(link.practice.number) for link in links)
 

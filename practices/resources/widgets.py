@@ -16,6 +16,10 @@ class NameForeignKeyWidget(widgets.ForeignKeyWidget):
 
     def __init__(self, model, field, label, **kwargs):
         self.label = label
+        # One query per distinct value of an import, not per row. Each Resource instance has its own
+        # copy of its fields and widgets (django-import-export deep-copies them), so this lives for
+        # one import or export.
+        self._found: dict = {}
         super().__init__(model, field=field, **kwargs)
 
     def clean(self, value, row=None, **kwargs):
@@ -24,10 +28,21 @@ class NameForeignKeyWidget(widgets.ForeignKeyWidget):
             value = int(value)
         if isinstance(value, str):
             value = value.strip()
+        key = str(value)
+        if key in self._found:
+            return self._found[key]
         try:
-            return super().clean(value, row=row, **kwargs)
+            found = super().clean(value, row=row, **kwargs)
         except (ObjectDoesNotExist, MultipleObjectsReturned, ValueError, TypeError) as exc:
             raise ValueError(f"未知{self.label}：{value}") from exc
+        self._found[key] = found
+        return found
+
+    def get_queryset(self, value, row, *args, **kwargs):
+        queryset = super().get_queryset(value, row, *args, **kwargs)
+        # A source document's text (megabytes) is not needed to point at it.
+        return queryset.defer(*(f for f in ("raw_text", "non_article_parts")
+                                if any(f == x.name for x in self.model._meta.concrete_fields)))
 
     def render(self, value, obj=None, **kwargs):
         rendered = super().render(value, obj, **kwargs)

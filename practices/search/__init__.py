@@ -49,11 +49,14 @@ The package has three modules; import from ``practices.search`` itself:
   handlers (``connect_signals``);
 * ``query``: ``practice_search``, ``case_report_search``, their unranked
   ``*_matching`` forms and ``search_explain``;
-* ``highlight``: ``highlight`` and ``search_excerpt``.
+* ``highlight``: ``highlight`` and ``search_excerpt``;
+* ``excerpts``: why a hit matched (``practice_excerpt``, ``case_report_excerpt``,
+  ``attach_excerpts``), for the list pages and the API.
 """
 from __future__ import annotations
 
 from ..importer.search_text import query_terms
+from .excerpts import Excerpt, attach_excerpts, case_report_excerpt, practice_excerpt
 from .highlight import highlight, search_excerpt
 from .index import (
     DEFAULT_BATCH_SIZE,
@@ -67,7 +70,7 @@ from .index import (
 from .query import case_report_matching, case_report_search, practice_matching, practice_search, search_explain
 
 __all__ = [
-    "DEFAULT_BATCH_SIZE", "RebuildReport", "case_report_matching", "case_report_search", "connect_signals",
-    "highlight", "practice_matching", "practice_search", "query_terms", "search_backend", "search_excerpt",
+    "DEFAULT_BATCH_SIZE", "Excerpt", "RebuildReport", "attach_excerpts", "case_report_excerpt", "case_report_matching", "case_report_search", "connect_signals",
+    "highlight", "practice_excerpt", "practice_matching", "practice_search", "query_terms", "search_backend", "search_excerpt",
     "search_explain", "search_index_deferred", "search_index_rebuild", "search_index_update",
 ]

@@ -54,6 +54,7 @@ def metric_list_summary(*, filterset: MetricFilterSet) -> dict:
 
 
 def _toggle_facets(*, param: str, rows, selected, params: QueryDict, path: str, label=None) -> list[Facet]:
+    """One facet per (value, count) row; a blank value (a metric without a unit) is no link anyone can follow."""
     return [
         {
             "value": value, "label": label(value) if label else value, "count": count,
@@ -61,6 +62,7 @@ def _toggle_facets(*, param: str, rows, selected, params: QueryDict, path: str, 
             "toggle_url": query_url(params, path=path, **{param: None if value == selected else value}),
         }
         for value, count in rows
+        if value not in (None, "")
     ]
 
 

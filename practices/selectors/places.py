@@ -1,7 +1,8 @@
 """Reads for the city, province and category pages: what each holds, counted by category."""
 from __future__ import annotations
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.http import urlencode
 
@@ -124,3 +125,59 @@ def category_overview(*, slug: str) -> dict:
         **_metrics(entry__practice__category=category),
         "case_reports": _case_reports(CaseReport.objects.filter(categories=category)),
     }
+
+
+# --- The index pages (/categories/, /cities/, /provinces/) and the sitemap -----------------------
+
+def _count_of(queryset: QuerySet, *, group: str, field: str) -> Coalesce:
+    """A correlated COUNT(DISTINCT field) of ``queryset`` (filtered on OuterRef, one group per outer row).
+
+    A subquery per count lets two one-to-many relations be counted side by
+    side without multiplying each other's rows in one join.
+    """
+    return Coalesce(Subquery(
+        queryset.order_by().values(group).annotate(n=Count(field, distinct=True)).values("n")[:1]
+    ), 0)
+
+
+def category_index() -> list[Category]:
+    """Every category in number order, annotated ``practice_count`` (published practices). One query."""
+    return list(Category.objects.annotate(
+        practice_count=Count("practices", filter=Q(practices__status=Status.PUBLISHED)),
+    ).order_by("number"))
+
+
+def city_index() -> list[City]:
+    """Cities with a published practice or a published case report mentioning them, province loaded.
+
+    Annotated ``practice_count`` (distinct published practices reported) and
+    ``case_report_count`` (published reports mentioning the city); in
+    gazetteer order (province, then city code). One query.
+    """
+    practices = PracticeEntry.objects.filter(city=OuterRef("pk"), practice__status=Status.PUBLISHED)
+    reports = CaseReport.cities.through.objects.filter(city=OuterRef("pk"),
+                                                       casereport__status=Status.PUBLISHED)
+    return list(
+        City.objects.select_related("province")
+        .annotate(practice_count=_count_of(practices, group="city", field="practice"),
+                  case_report_count=_count_of(reports, group="city", field="casereport"))
+        .filter(Q(practice_count__gt=0) | Q(case_report_count__gt=0))
+        .order_by("province__adcode", "adcode", "name")
+    )
+
+
+def province_index() -> list[Province]:
+    """Provinces with a published practice (through a city) or a published case report, in code order.
+
+    Annotated ``practice_count`` (distinct published practices reported by
+    its cities) and ``case_report_count`` (published reports set there). One query.
+    """
+    practices = PracticeEntry.objects.filter(city__province=OuterRef("pk"), practice__status=Status.PUBLISHED)
+    reports = CaseReport.objects.filter(province=OuterRef("pk"), status=Status.PUBLISHED)
+    return list(
+        Province.objects
+        .annotate(practice_count=_count_of(practices, group="city__province", field="practice"),
+                  case_report_count=_count_of(reports, group="province", field="pk"))
+        .filter(Q(practice_count__gt=0) | Q(case_report_count__gt=0))
+        .order_by("adcode", "name")
+    )

@@ -68,7 +68,11 @@ def category_city_matrix(*, max_cities: int = MATRIX_MAX_CITIES) -> dict:
 
     Returns {"cities": [City, …], "rows": [{"category": Category, "total": int,
     "url": str, "cells": [{"city": City, "count": int, "url": str | None}, …]}, …],
-    "city_total": int (reporting cities in all), "truncated": bool}. The
+    "city_total": int (reporting cities in all), "truncated": bool,
+    "column_totals": [{"city": City, "count": int, "url": str}, …] (practices per
+    shown city), "total": int (distinct practices), "cell_total": int (city
+    entries: a practice reported by n cities counts n times)}. A row's total
+    counts distinct practices, not the sum of its cells. The
     columns are the ``max_cities`` cities with most practices (all of them
     when there are no more), in gazetteer order. Each url opens /practices/
     filtered accordingly (None for an empty cell). The counts are cached
@@ -104,7 +108,14 @@ def category_city_matrix(*, max_cities: int = MATRIX_MAX_CITIES) -> dict:
             "category": category, "total": totals.get(category.pk, 0), "cells": cells,
             "url": f"{list_url}?{urlencode({'category': category.slug})}",
         })
-    return {"cities": cities, "rows": rows, "city_total": len(per_city), "truncated": len(per_city) > len(cities)}
+    # Column totals: the practices each city reported (an entry is unique per practice and city, so the
+    # column's cells add up to distinct practices). The grand total is the distinct practices of all
+    # categories, which is less than the sum of the cells when a practice has several cities.
+    column_totals = [{"city": city, "count": per_city.get(city.pk, 0),
+                      "url": f"{list_url}?{urlencode({'city': city.slug})}"} for city in cities]
+    return {"cities": cities, "rows": rows, "city_total": len(per_city), "truncated": len(per_city) > len(cities),
+            "column_totals": column_totals, "total": sum(totals.values()),
+            "cell_total": sum(counts.values())}
 
 
 def case_report_latest(*, limit: int = 5) -> list[CaseReport]:

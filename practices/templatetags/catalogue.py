@@ -83,5 +83,5 @@ def bar_chart(comparison: dict, title: str = "", number: int = 1) -> dict:
     return {
         "bars": bars, "title": title, "unit": comparison.get("unit"), "width": CHART_WIDTH, "height": y,
         "chart_id": f"chart-{number}", "measure": comparison.get("measure"),
-        "label_width": LABEL_WIDTH, "label_x": LABEL_WIDTH - VALUE_GAP, "bar_height": BAR_HEIGHT,
+        "label_width": LABEL_WIDTH, "plot_width": plot_width, "label_x": LABEL_WIDTH - VALUE_GAP, "bar_height": BAR_HEIGHT,
     }

@@ -9,7 +9,8 @@ from django.http import HttpRequest, QueryDict
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from ..lists import PUBLIC_LISTS
+from ..filters import PublishedFilterSet
+from ..lists import PUBLIC_LISTS, PublicList
 
 PER_PAGE_CHOICES = (10, 20, 50, 100)
 DEFAULT_PER_PAGE = 20
@@ -71,16 +72,26 @@ def clean_params(params: QueryDict, invalid: set[str]) -> QueryDict:
 
 
 def export_links(params: QueryDict, *, kind: str = "practices") -> list[dict]:
-    """[{"format", "url"}, …]: the public list ``kind`` as CSV, XLSX and JSON, with the current filters."""
+    """[{"format", "url", "url_zh"}, …]: the public list ``kind`` as CSV, XLSX and JSON, with the current filters.
+
+    ``url_zh`` asks for Chinese column headers (``headers=zh``); None for JSON,
+    whose keys are a program's, not a reader's.
+    """
     query = params.copy()
-    for name in ("page", "per_page"):
+    for name in ("page", "per_page", "headers"):
         query.pop(name, None)
-    suffix = f"?{query.urlencode()}" if query else ""
     url_name = PUBLIC_LISTS[kind].export_url_name
-    return [
-        {"format": fmt.upper(), "url": reverse(url_name, kwargs={"fmt": fmt}) + suffix}
-        for fmt in ("csv", "xlsx", "json")
-    ]
+    links = []
+    for fmt in ("csv", "xlsx", "json"):
+        url = reverse(url_name, kwargs={"fmt": fmt})
+        zh = query.copy()
+        zh["headers"] = "zh"
+        links.append({
+            "format": fmt.upper(),
+            "url": f"{url}?{query.urlencode()}" if query else url,
+            "url_zh": None if fmt == "json" else f"{url}?{zh.urlencode()}",
+        })
+    return links
 
 
 def page_links(params: QueryDict, page: Page) -> dict:
@@ -98,3 +109,31 @@ def page_links(params: QueryDict, page: Page) -> dict:
         "last": link(paginator.num_pages) if page.number < paginator.num_pages else None,
     }
 
+
+
+def list_context(request: HttpRequest, *, public_list: PublicList, filterset: PublishedFilterSet,
+                 listing: Listing) -> dict:
+    """What every list page shows around its rows: the description or the one refusal, links, downloads.
+
+    A refused value (``?city=nowhere``) gives one message naming the parameter
+    and the value, instead of the description, and no download links: the
+    list is empty and says why, nothing else. Links built from the page
+    (pagination, facets, downloads) keep every accepted parameter and drop
+    the refused ones.
+    """
+    params = clean_params(request.GET, set(filterset.form.errors))
+    rejection = filterset.rejection_message()
+    return {
+        "filterset": filterset,
+        "listing": listing,
+        "params": params,
+        "page_links": page_links(params, listing.page),
+        "rejected": bool(rejection),
+        "errors": [rejection + _("没有显示任何结果。")] if rejection else filterset.error_messages(),
+        "description": "" if rejection else public_list.describe(filterset=filterset,
+                                                                 count=listing.page.paginator.count),
+        "sort_key": filterset.sort_key,
+        "exports": [] if rejection or not listing.page.paginator.count else export_links(params, kind=public_list.name),
+        # Where "清除这个条件" leads: the same list without the refused parameters.
+        "clear_url": f"{request.path}?{params.urlencode()}" if params else request.path,
+    }

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from .. import selectors
 from ..lists import PRACTICES
 from ..models import Practice
-from .common import clean_params, export_links, page_links, paginate
+from .common import list_context, paginate
 
 # Values listed per facet on the page (the API lists them all): 297 cities would bury the list.
 FACET_VALUES_SHOWN = 30
@@ -26,22 +26,16 @@ def practice_list(request: HttpRequest) -> HttpResponse:
     filterset = PRACTICES.filterset_class(request.GET)
     summary = PRACTICES.summarize(filterset=filterset)
     listing = paginate(request, filterset.qs, count=summary["count"])
-    # Links built from the page must not carry the rejected values along.
-    params = clean_params(request.GET, set(filterset.form.errors))
     rows = selectors.practice_list_page_rows(practices=listing.page.object_list)
-    listing.page.object_list = list(rows)
+    listing.page.object_list = PRACTICES.with_excerpts(rows, filterset=filterset)
+    context = list_context(request, public_list=PRACTICES, filterset=filterset, listing=listing)
+    facets = selectors.practice_facets(filterset=filterset, params=context["params"], path=request.path,
+                                       summary=summary, limit=FACET_VALUES_SHOWN)
     return render(request, "practices/practice_list.html", {
-        "filterset": filterset,
-        "listing": listing,
-        "page_links": page_links(params, listing.page),
-        "facets": selectors.practice_facets(filterset=filterset, params=params, path=request.path, summary=summary,
-                                            limit=FACET_VALUES_SHOWN),
+        **context,
+        "facets": facets,
+        "has_facets": any(facets.values()),
         "facet_totals": {name: len(rows) for name, rows in summary["facets"].items()},
-        "description": PRACTICES.describe(filterset=filterset, count=listing.page.paginator.count),
-        "errors": filterset.error_messages(),
-        "sort_key": filterset.sort_key,
-        "params": params,
-        "exports": export_links(params, kind=PRACTICES.name),
     })
 
 

@@ -6,31 +6,22 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from .. import selectors
-from ..filters import CaseReportFilterSet, MetricFilterSet
-from ..lists import METRICS, PUBLIC_LISTS
+from ..lists import CASE_REPORTS, METRICS, PUBLIC_LISTS
 from ..models import CaseReport
 from ..selectors.case_reports import case_report_by_id
-from .common import clean_params, export_links, page_links, paginate
+from .common import export_links, list_context, paginate
 
 
 def case_report_list(request: HttpRequest) -> HttpResponse:
-    filterset = CaseReportFilterSet(request.GET)
-    summary = selectors.case_report_list_summary(filterset=filterset)
+    filterset = CASE_REPORTS.filterset_class(request.GET)
+    summary = CASE_REPORTS.summarize(filterset=filterset)
     listing = paginate(request, filterset.qs, count=summary["count"])
-    params = clean_params(request.GET, set(filterset.form.errors))
-    listing.page.object_list = list(selectors.case_report_list_rows(reports=listing.page.object_list))
+    rows = selectors.case_report_list_rows(reports=listing.page.object_list)
+    listing.page.object_list = CASE_REPORTS.with_excerpts(rows, filterset=filterset)
+    context = list_context(request, public_list=CASE_REPORTS, filterset=filterset, listing=listing)
+    facets = CASE_REPORTS.facets(filterset=filterset, params=context["params"], path=request.path, summary=summary)
     return render(request, "practices/case_report_list.html", {
-        "filterset": filterset,
-        "listing": listing,
-        "page_links": page_links(params, listing.page),
-        "facets": selectors.case_report_facets(filterset=filterset, params=params, path=request.path,
-                                               summary=summary),
-        "description": selectors.case_report_filter_description(
-            filterset=filterset, count=listing.page.paginator.count,
-        ),
-        "errors": filterset.error_messages(),
-        "params": params,
-        "exports": export_links(params, kind="case-reports"),
+        **context, "facets": facets, "has_facets": any(facets.values()),
     })
 
 
@@ -63,30 +54,24 @@ def case_report_redirect(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def metric_list(request: HttpRequest) -> HttpResponse:
-    filterset = MetricFilterSet(request.GET)
-    summary = selectors.metric_list_summary(filterset=filterset)
+    filterset = METRICS.filterset_class(request.GET)
+    summary = METRICS.summarize(filterset=filterset)
     listing = paginate(request, filterset.qs, default_per_page=50, count=summary["count"])
     listing.notices = filterset.notices() + listing.notices
-    params = clean_params(request.GET, set(filterset.form.errors))
     listing.page.object_list = list(selectors.metric_list_rows(metrics=listing.page.object_list))
-    facets = METRICS.facets(filterset=filterset, params=params, path=request.path, summary=summary)
+    context = list_context(request, public_list=METRICS, filterset=filterset, listing=listing)
+    facets = METRICS.facets(filterset=filterset, params=context["params"], path=request.path, summary=summary)
     value_sort = filterset.value_sort_offered()
     return render(request, "practices/metric_list.html", {
-        "filterset": filterset,
-        "listing": listing,
-        "page_links": page_links(params, listing.page),
+        **context,
         "categories": selectors.category_list(),
         "units": facets["unit"],
         "measures": facets["measure"],
         "owners": facets["owner"],
+        "has_facets": any(facets.values()),
         # Value sorts are only offered within one unit: never 元 next to %.
         "sort_choices": [(value, label) for value, label in filterset.form.fields["sort"].choices
-                         if value_sort or value not in MetricFilterSet.VALUE_SORTS],
-        "description": selectors.metric_filter_description(filterset=filterset, count=listing.page.paginator.count),
-        "errors": filterset.error_messages(),
-        "sort_key": filterset.sort_key,
-        "params": params,
-        "exports": export_links(params, kind="metrics"),
+                         if value_sort or value not in filterset.VALUE_SORTS],
     })
 
 

@@ -60,14 +60,14 @@ def test_switch_language_to_english_and_back(live_catalogue, page, screenshot):
     page.goto(f"{live_catalogue.url}/cities/taizhou-zhejiang/")
     expect(page.get_by_role("heading", level=1)).to_have_text("台州市")
 
-    page.get_by_role("button", name="English").click()
+    page.get_by_role("link", name="English").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Taizhou")
     expect(page.locator("html")).to_have_attribute("lang", "en")
     expect(page.get_by_role("link", name="About the data")).to_be_visible()
-    assert page.url.endswith("/cities/taizhou-zhejiang/")
+    assert page.url.endswith("/en/cities/taizhou-zhejiang/")
     screenshot("public-city-english")
 
-    page.get_by_role("button", name="简体中文").click()
+    page.get_by_role("link", name="简体中文").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("台州市")
 
 

@@ -1,4 +1,5 @@
 """Metric labels name the measured thing: rules in practices.importer.labels, measured on a held-out sample."""
+
 from __future__ import annotations
 
 import json
@@ -10,6 +11,7 @@ from practices.importer.labels import BAD_LABELS, MAX_LABEL, MIN_LABEL, metric_l
 from practices.importer.metrics import extract_metrics
 
 HELDOUT = Path(__file__).resolve().parents[1] / "data" / "metric_labels_heldout.json"
+TUNING = Path(__file__).resolve().parents[1] / "data" / "metric_labels_tuning.json"
 
 
 @pytest.mark.parametrize(
@@ -27,6 +29,15 @@ HELDOUT = Path(__file__).resolve().parents[1] / "data" / "metric_labels_heldout.
         ("同比分别增长18.2%、18.8%。", "18.8%", "同比增长"),
         ("较年初增加4.13万户。", "4.13万户", "较年初增加"),
         ("出台七项支持政策。", "七项", "支持政策"),
+        # the governing verb is not part of the name; a verb inside or opening it is
+        ("泉州小微服务平台累计促成融资156.9亿元，服务用户数5.02万，", "156.9亿元", "融资"),
+        ("泉州小微服务平台累计促成融资156.9亿元，服务用户数5.02万，", "5.02万", "服务用户数"),
+        ("全市已新增首贷户2795户，", "2795户", "新增首贷户"),
+        ("办结简易注销5376家。", "5376家", "简易注销"),
+        # shares name their whole; "from ... to" figures share their subject; a time names its action
+        ("新增首贷户占存量贷款户数14.2%。", "14.2%", "占存量贷款户数"),
+        ("平均兑现时限从原来4个月变为2个月以内。", "2个月", "兑现时限"),
+        ("实现开办企业0成本、1环节办理，0.5天内办结。", "0.5天", "办结时长"),
     ],
 )
 def test_labels_name_the_measured_thing(text, raw, label):
@@ -36,8 +47,16 @@ def test_labels_name_the_measured_thing(text, raw, label):
 
 @pytest.mark.parametrize(
     ("before", "after", "kind"),
-    [("实现", "", "count"), ("全市", "", "count"), ("举办", "", "count"), ("涵盖", "", "count"),
-     ("归集", "", "count"), ("", "", "money"), ("累计", "，", "percent"), ("对", "", "duration")],
+    [
+        ("实现", "", "count"),
+        ("全市", "", "count"),
+        ("举办", "", "count"),
+        ("涵盖", "", "count"),
+        ("归集", "", "count"),
+        ("", "", "money"),
+        ("累计", "，", "percent"),
+        ("对", "", "duration"),
+    ],
 )
 def test_a_label_is_never_empty_nor_a_bare_verb_adverb_or_place(before, after, kind):
     label = metric_label(before=before, after=after, kind=kind)
@@ -53,25 +72,12 @@ def heldout_items() -> list[dict]:
     return json.loads(HELDOUT.read_text(encoding="utf-8"))["items"]
 
 
-def test_heldout_sample_is_large_and_varied():
-    items = heldout_items()
-    owners = {item["owner"] for item in items}
-    assert len(items) >= 150
-    assert sum(o.startswith("practice") for o in owners) >= 20
-    assert sum(o.startswith("report") for o in owners) >= 3
-    assert all(item["acceptable"] for item in items)
+def tuning_items() -> list[dict]:
+    return json.loads(TUNING.read_text(encoding="utf-8"))["items"]
 
 
-# Measured once the rules were written: 0.702 (118/168) at the first measurement; 0.714 (120/168)
-# after later fixes taken from the tuning practices only (the held-out errors had been seen by then).
-# The floor guards against regressions; the issue's target (0.85) is not met and is tracked by the
-# strict xfail below, which starts failing as soon as the target is reached.
-HELDOUT_FLOOR, HELDOUT_TARGET = 0.70, 0.85
-
-
-def heldout_accuracy() -> tuple[float, list[tuple]]:
-    """Share of held-out metrics whose label is one an editor accepts (the sample predates the rules)."""
-    items = heldout_items()
+def label_accuracy(items: list[dict]) -> tuple[float, list[tuple]]:
+    """Share of metrics whose label is one an editor accepts, and the misses (raw, label, first accepted)."""
     wrong = []
     for item in items:
         found = [m for m in extract_metrics(item["sentence"]) if m.raw == item["raw"]]
@@ -81,12 +87,54 @@ def heldout_accuracy() -> tuple[float, list[tuple]]:
     return 1 - len(wrong) / len(items), wrong
 
 
+def test_heldout_sample_is_large_and_varied():
+    items = heldout_items()
+    owners = {item["owner"] for item in items}
+    assert len(items) >= 150
+    assert sum(o.startswith("practice") for o in owners) >= 20
+    assert sum(o.startswith("report") for o in owners) >= 3
+    assert all(item["acceptable"] for item in items)
+
+
+def test_tuning_sample_is_large_and_apart_from_the_heldout_sample():
+    items = tuning_items()
+    owners = {item["owner"] for item in items}
+    assert len(items) >= 200
+    assert all(item["acceptable"] for item in items)
+    assert not any(o.startswith("practice") and int(o.split()[1]) % 3 == 0 for o in owners)
+    assert not owners & {item["owner"] for item in heldout_items()}
+
+
+# The rules were tuned on the tuning sample only (452 metrics: practices whose number is not a
+# multiple of 3, and the case reports of sources 000, 002 and 004).  Tuning accuracy: 0.583 with the
+# rules before issue 13's rework, 0.861 (389/452) after it, 0.876 (396/452) after the generalisation
+# pass, which was judged by splitting the tuning owners in two halves (crc32 of the owner, even/odd):
+# 243/278 = 0.874 and 153/174 = 0.879, a change kept only if it lowered neither half.
+TUNING_FLOOR = 0.87
+
+
+def test_label_accuracy_on_the_tuning_sample_does_not_regress():
+    accuracy, wrong = label_accuracy(tuning_items())
+    assert accuracy >= TUNING_FLOOR, f"label accuracy={accuracy:.3f}; wrong: {wrong[:15]}"
+
+
+# Held-out sample (168 metrics, written before the label rules and never used to tune them; only its
+# aggregate accuracy is looked at).  0.702 (118/168) at the first measurement of the first rules;
+# 0.714 (120/168) after later fixes (by then the held-out errors had been seen).  The rework of issue 13
+# was tuned on the tuning sample above only, and the held-out sample measured three times, as an
+# aggregate: 0.726, 0.726 and finally 0.732 (123/168); after the generalisation pass (clause context,
+# ratio labels, rate heads) measured once more as an aggregate: 0.732 (123/168).  The tuning gains (0.58 -> 0.86) carry over
+# only slightly, so the issue's target (0.85) is not met: the strict xfail below tracks it and starts
+# failing as soon as the target is reached; the floor guards against regressions.
+HELDOUT_FLOOR, HELDOUT_TARGET = 0.73, 0.85
+
+
 def test_label_accuracy_on_the_heldout_sample_does_not_regress():
-    accuracy, wrong = heldout_accuracy()
-    assert accuracy >= HELDOUT_FLOOR, f"label accuracy={accuracy:.3f}; wrong: {wrong[:15]}"
+    accuracy, wrong = label_accuracy(heldout_items())
+    assert accuracy >= HELDOUT_FLOOR, f"label accuracy={accuracy:.3f}; wrong: {len(wrong)}"
 
 
-@pytest.mark.xfail(strict=True, reason="issue 13 target: held-out label accuracy 0.714 < 0.85")
+@pytest.mark.xfail(strict=True, reason="issue 13 target: held-out label accuracy 0.732 < 0.85")
 def test_label_accuracy_on_the_heldout_sample_reaches_the_target():
-    accuracy, wrong = heldout_accuracy()
-    assert accuracy >= HELDOUT_TARGET, f"label accuracy={accuracy:.3f}; wrong: {wrong[:15]}"
+    accuracy, wrong = label_accuracy(heldout_items())
+    assert accuracy >= HELDOUT_TARGET, f"label accuracy={accuracy:.3f}; wrong: {len(wrong)}"

@@ -1,0 +1,145 @@
+"""A full-page cache for anonymous GETs, keyed by the catalogue revision, and CDN-ready headers.
+
+Every public page, export, feed and API response is a function of its path,
+its query string, its language and the catalogue's rows. The rows are summed
+up by the revision token (:mod:`practices.catalogue_cache`), which every
+write replaces, database triggers included. So a page stored under
+``(revision, language, host, path, query)`` can never be stale: the first
+write retires every stored page at once, with no TTL to guess.
+
+The same key gives the ETag, so a conditional GET from a browser or a CDN is
+answered with 304 before any view runs (one query: the revision row).
+
+What is never stored, so that a cached page cannot leak one visitor's state
+to another:
+
+* requests with a session cookie (staff, who may see more than the public)
+  or an Authorization header, and every non-GET/HEAD request;
+* the admin and the language switch;
+* responses that set a cookie, that used the CSRF token (a form carrying a
+  visitor's token), that are not 200, that stream, or that say
+  ``Cache-Control: private/no-store``.
+
+The pages are kept in the ``pages`` cache of Django's cache framework: a file
+cache under var/ by default (shared by the workers of one machine), Redis
+when ``REDIS_URL`` is set (shared by many machines); see settings.CACHES.
+"""
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from datetime import datetime
+
+from django.conf import settings
+from django.core.cache import caches
+from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
+from django.utils.http import http_date, parse_etags
+
+from .models import CatalogueRevision
+
+__all__ = ["PAGE_CACHE_ALIAS", "PUBLIC_CACHE_CONTROL", "PublicPageCacheMiddleware", "page_cache_key"]
+
+PAGE_CACHE_ALIAS = "pages"
+# A CDN or browser may reuse a page for a minute, and serve a stale one for ten while it
+# revalidates (a 304 costs one query): a publication reaches readers within a minute.
+PUBLIC_CACHE_CONTROL = "public, max-age=60, stale-while-revalidate=600"
+HIT_HEADER = "X-Page-Cache"
+# Headers kept with a stored page; the rest (Date, Set-Cookie, …) are per response.
+_STORED_HEADERS = ("Content-Type", "Content-Disposition", "Content-Language", "Vary", "Link",
+                   "Content-Security-Policy", "X-Robots-Tag")
+
+
+def page_cache_key(*, revision: str, request: HttpRequest) -> str:
+    """The key (and ETag) of a page: revision, language, host and the full path with its query."""
+    language = getattr(request, "LANGUAGE_CODE", settings.LANGUAGE_CODE)
+    material = "\n".join((revision, language, request.get_host(), request.get_full_path()))
+    return hashlib.sha256(material.encode("utf-8")).hexdigest()[:40]
+
+
+def _revision_row() -> tuple[str, datetime | None]:
+    row = CatalogueRevision.objects.filter(key=1).values_list("token", "changed").first()
+    if row is None:
+        from .catalogue_cache import catalogue_revision
+
+        return catalogue_revision(), None
+    return row
+
+
+class PublicPageCacheMiddleware:
+    """Serve anonymous GETs from the page cache; answer conditional GETs with 304.
+
+    Place it after the language middleware (the key holds the language, which the URL
+    names) and before CommonMiddleware and the views. The response varies by nothing but
+    the URL (and Accept-Encoding, which GZipMiddleware adds), so no Vary is added here.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+        self.excluded_prefixes = ("/" + settings.ADMIN_URL.lstrip("/"), "/i18n/", "/static/")
+
+    def eligible(self, request: HttpRequest) -> bool:
+        """Anonymous public GET/HEAD: no session, no credentials, not the admin."""
+        return (
+            request.method in ("GET", "HEAD")
+            and settings.SESSION_COOKIE_NAME not in request.COOKIES
+            and "HTTP_AUTHORIZATION" not in request.META
+            and not request.path.startswith(self.excluded_prefixes)
+        )
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if not self.eligible(request):
+            return self.get_response(request)
+        revision, changed = _revision_row()
+        key = page_cache_key(revision=revision, request=request)
+        etag = f'"{key}"'
+        if etag in parse_etags(request.headers.get("If-None-Match", "")):
+            response = HttpResponseNotModified()
+            self._public_headers(response, etag=etag, changed=changed)
+            response[HIT_HEADER] = "revalidated"
+            return response
+        store = caches[PAGE_CACHE_ALIAS]
+        stored = store.get(key)
+        if stored is not None:
+            response = self._rebuild(stored)
+            response[HIT_HEADER] = "hit"
+        else:
+            response = self.get_response(request)
+            if not self.storable(request, response):
+                return response
+            store.set(key, self._freeze(response))
+            response[HIT_HEADER] = "miss"
+        self._public_headers(response, etag=etag, changed=changed)
+        return response
+
+    @staticmethod
+    def storable(request: HttpRequest, response: HttpResponse) -> bool:
+        """True when the response is the same for every anonymous visitor of this URL and language."""
+        cache_control = response.get("Cache-Control", "")
+        return (
+            response.status_code == 200
+            and not response.streaming
+            and not response.cookies
+            # get_token() ran: the page embeds this visitor's CSRF token.
+            and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
+            and "private" not in cache_control
+            and "no-store" not in cache_control
+        )
+
+    @staticmethod
+    def _freeze(response: HttpResponse) -> dict:
+        headers = {name: response[name] for name in _STORED_HEADERS if response.has_header(name)}
+        return {"content": response.content, "status": response.status_code, "headers": headers}
+
+    @staticmethod
+    def _rebuild(stored: dict) -> HttpResponse:
+        response = HttpResponse(stored["content"], status=stored["status"])
+        for name, value in stored["headers"].items():
+            response[name] = value
+        return response
+
+    @staticmethod
+    def _public_headers(response: HttpResponse, *, etag: str, changed: datetime | None) -> None:
+        response["ETag"] = etag
+        response["Cache-Control"] = PUBLIC_CACHE_CONTROL
+        if changed is not None:
+            response["Last-Modified"] = http_date(changed.timestamp())
