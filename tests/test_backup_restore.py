@@ -141,7 +141,7 @@ def test_the_original_database_has_other_ids_than_the_restored_one(captures):
     for model, ids in before["ids"].items():
         assert len(ids) == len(after["ids"][model]) > 0, model
         assert not set(ids) & set(after["ids"][model]), model
-    assert len(before["ids"]["Metric"]) == 642  # 506 from practices, 136 from case reports
+    assert len(before["ids"]["Metric"]) == 647  # 509 from practices, 138 from case reports (ratios and lengths since issue 13)
 
 
 def test_the_export_of_the_restored_database_is_byte_identical(captures):
