@@ -5,6 +5,7 @@ import importlib
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 PASSWORD = "correct-horse-battery-staple"
 # Transactional: the server's writes must commit (on SQLite the server shares the test's connection,
@@ -67,8 +68,13 @@ def test_staff_edits_a_practice_sees_it_public_then_reverts_it(page, screenshot,
     # Newest first: the edit (who, what: old → new), then the state as loaded.
     latest = rows.nth(0).inner_text()
     assert edited in latest and original in latest and editor_account.username in latest
-    assert rows.nth(0).locator("button.revert-button").count() == 0  # the current version
-    rows.nth(1).locator("button.revert-button").click()
+    assert rows.nth(0).locator(".revert-button").count() == 0  # the current version
+    rows.nth(1).locator(".revert-button").click()
+    # A confirmation page shows what would change before anything is written.
+    expect(page.get_by_role("button", name="确认恢复到此版本")).to_be_visible()
+    assert edited in page.content() and original in page.content()
+    screenshot("admin-practice-revert-confirm")
+    page.get_by_role("button", name="确认恢复到此版本").click()
     page.wait_for_url(re.compile(rf".*/admin/practices/practice/{practice.pk}/change/$"))
     assert "恢复到" in page.locator(".messagelist").inner_text()
     assert page.locator("#id_name").input_value() == original

@@ -47,7 +47,7 @@ def test_search_from_the_home_page_and_open_a_practice(live_catalogue, page, scr
 def test_download_the_filtered_list_as_csv(live_catalogue, page):
     page.goto(f"{live_catalogue.url}/practices/?category=rongzi-nanti&city=taizhou-zhejiang")
     with page.expect_download() as info:
-        page.locator(".downloads").get_by_role("link", name="CSV").click()
+        page.locator(".downloads").get_by_role("link", name="CSV").first.click()
     download = info.value
     text = open(download.path(), encoding="utf-8-sig").read()
     rows = list(csv.DictReader(io.StringIO(text)))
