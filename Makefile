@@ -7,7 +7,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/catalogue
 TEST_ENV := DJANGO_SECRET_KEY=test-only-not-a-secret DJANGO_DEBUG=0
 DEV_ENV  := DJANGO_DEBUG=1
 
-.PHONY: serve install install-test run setup admin test test-fast lint test-sqlite test-postgres postgres-ready browser-deps loadtest-deps fixtures clean bench loadtest
+.PHONY: serve install install-test run setup admin test test-fast lint test-sqlite test-postgres postgres-ready browser-deps loadtest-deps fixtures schema clean bench loadtest
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -45,7 +45,10 @@ run: setup
 	@echo "  管理后台：http://127.0.0.1:8000$(ADMIN_PATH)"
 	@echo "  第一次使用：在另一个终端运行 make admin，按提示创建管理员账号和密码，再登录管理后台。"
 	@echo ""
-	$(DEV_ENV) $(BIN)/python manage.py runserver 127.0.0.1:8000
+	@# The background-job worker (large spreadsheet imports, practices/import_jobs.py) runs beside the
+	@# server; Ctrl-C stops both (the worker finishes its current job first).
+	$(DEV_ENV) $(BIN)/python manage.py db_worker --no-reload -v0 & \
+	  $(DEV_ENV) $(BIN)/python manage.py runserver 127.0.0.1:8000
 
 ## make admin: create the first admin account (asks for a user name and a password)
 admin: install .env
@@ -62,6 +65,7 @@ serve: install
 	DJANGO_DEBUG=0 $(BIN)/python manage.py createcachetable
 	DJANGO_DEBUG=0 $(BIN)/python manage.py load_catalogue
 	DJANGO_DEBUG=0 $(BIN)/python manage.py collectstatic --noinput -v0
+	DJANGO_DEBUG=0 $(BIN)/python manage.py db_worker -v0 & \
 	DJANGO_DEBUG=0 DJANGO_SECURE_SSL_REDIRECT=$${DJANGO_SECURE_SSL_REDIRECT:-0} \
 	  DJANGO_ALLOWED_HOSTS=$${DJANGO_ALLOWED_HOSTS:-127.0.0.1,localhost} \
 	  $(BIN)/gunicorn -c catalogue/gunicorn.py catalogue.wsgi --bind 127.0.0.1:8000 --workers 2 --access-logfile -
@@ -124,6 +128,18 @@ fixtures: install
 	DATABASE_URL=sqlite:///$(CURDIR)/var/fixtures.sqlite3 $(DEV_ENV) $(BIN)/python manage.py load_catalogue -v0
 	DATABASE_URL=sqlite:///$(CURDIR)/var/fixtures.sqlite3 $(DEV_ENV) $(BIN)/python manage.py export_catalogue
 	rm -f var/fixtures.sqlite3
+
+## make schema: regenerate docs/openapi.yaml (commit it) from the code and a freshly loaded catalogue
+# The lookup parameters' enums are the catalogue's values, so the schema is generated from the sources'
+# catalogue in a scratch database, as the suite loads it (tests/test_api_schema.py compares the two).
+schema: install
+	rm -f var/schema.sqlite3
+	mkdir -p var
+	DATABASE_URL=sqlite:///$(CURDIR)/var/schema.sqlite3 $(DEV_ENV) $(BIN)/python manage.py migrate --noinput -v0
+	DATABASE_URL=sqlite:///$(CURDIR)/var/schema.sqlite3 $(DEV_ENV) $(BIN)/python manage.py load_catalogue -v0
+	DATABASE_URL=sqlite:///$(CURDIR)/var/schema.sqlite3 $(DEV_ENV) $(BIN)/python manage.py spectacular \
+	  --file docs/openapi.yaml --lang zh-hans --validate --fail-on-warn
+	rm -f var/schema.sqlite3
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache

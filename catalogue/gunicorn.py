@@ -8,3 +8,8 @@ override it.
 # in the master: the workers share those pages copy-on-write instead of each loading
 # them at its first search (measured: +63 MiB per worker and a slow first search).
 preload_app = True
+
+# Long filter URLs (a search phrase percent-encoded, several filters) stay within one request line;
+# gunicorn's default of 4094 bytes answered its own text/html 400 to 5-6 KB lines, outside the
+# API's one error format (found by schemathesis). 8190 is the most gunicorn allows.
+limit_request_line = 8190

@@ -24,4 +24,6 @@ INSTALLED_APPS = [*INSTALLED_APPS, "bench.apps.BenchConfig"]  # noqa: F405
 
 # The page cache (practices/page_cache.py) stores nothing in the suite, so that every request reaches
 # its view and query counts measure the view; tests/test_page_cache.py switches a real one on.
-CACHES = {**CACHES, "pages": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}  # noqa: F405
+CACHES = {**CACHES, "pages": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"},  # noqa: F405
+          # The tests run the import worker in their own process (practices/import_jobs.py).
+          "jobs": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "import-jobs"}}

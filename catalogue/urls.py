@@ -13,7 +13,7 @@ urlpatterns = [
     path(settings.ADMIN_URL, admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     # Before the API's router, which would otherwise read "docs" as a resource name.
-    path("api/docs/", indexes.ApiDocsView.as_view(), name="api-docs"),
+    path("api/docs/", indexes.api_docs, name="api-docs"),
     path("api/", include("practices.api_urls")),
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
     path("robots.txt", indexes.robots_txt, name="robots"),

@@ -7,71 +7,30 @@ question. Every queryset joins or
 prefetches what its serializer reads: a page costs a fixed number of queries
 whatever ``page_size`` is.
 
-Errors are JSON: an unknown filter value is a 400 naming the value, a bad or
-past-the-end page and an unknown or unpublished record are 404s.
+Errors are problem documents (``practices.problems``, RFC 9457): a refused
+query parameter (an unknown filter value, a malformed page, page size or
+boolean) is a 400 naming each parameter and what it takes, a page past the
+end and an unknown or unpublished record are 404s. ``?lang=en`` answers in
+English (messages, descriptions, facet labels), Chinese by default.
 """
 from __future__ import annotations
 
-from django.core.paginator import Paginator as DjangoPaginator
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404, HttpResponsePermanentRedirect
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import viewsets
-from rest_framework.exceptions import ValidationError
-from rest_framework.pagination import PageNumberPagination
+from rest_framework.exceptions import NotFound
 
-from . import lists, selectors, serializers
+from . import lists, params, selectors, serializers
+from .api_pagination import CataloguePagination, FacetedPagination
 from .lists import PublicList
 from .models import CaseReport, Category, City, Metric, Practice, Province, RelatedPractice, Status
+from .problems import InvalidParameters
 from .selectors.case_reports import case_report_by_id
-
-# Big enough for bulk use (the whole catalogue is 72 practices), small enough
-# to bound the response; bulk downloads are what the exports are for.
-MAX_PAGE_SIZE = 100
-
-
-class CataloguePagination(PageNumberPagination):
-    """``{count, next, previous, results}``; ``page_size`` up to MAX_PAGE_SIZE."""
-
-    page_size_query_param = "page_size"
-    max_page_size = MAX_PAGE_SIZE
-
-
-FACET_SCHEMA = {
-    "type": "object",
-    "properties": {
-        "value": {"type": "string"}, "label": {"type": "string"}, "count": {"type": "integer"},
-        "selected": {"type": "boolean"}, "toggle_url": {"type": "string", "format": "uri"},
-    },
-}
-
-
-class FacetedPagination(CataloguePagination):
-    """The paginated shape plus ``description`` (the filters in one sentence) and ``facets``.
-
-    The viewset adds both after paginating (see ``FacetedListMixin``); this
-    class only documents them in the schema.
-    """
-
-    # Set by FacetedListMixin before paginating: the (cached) count of the filtered list.
-    known_count: int | None = None
-
-    def django_paginator_class(self, queryset, page_size):
-        paginator = DjangoPaginator(queryset, page_size)
-        if self.known_count is not None:
-            paginator.count = self.known_count  # shadows the cached_property: no COUNT query
-        return paginator
-
-    def get_paginated_response_schema(self, schema):
-        response = super().get_paginated_response_schema(schema)
-        response["properties"]["description"] = {"type": "string", "example": "全部典型做法，共 72 项"}
-        response["properties"]["facets"] = {
-            "type": "object", "additionalProperties": {"type": "array", "items": FACET_SCHEMA},
-        }
-        return response
 
 
 class FacetedListMixin:
@@ -125,7 +84,8 @@ class SharedFilterBackend(DjangoFilterBackend):
     """django-filter's backend, keeping the FilterSet on the view for facets.
 
     Unknown values (category, city …) are form errors in the shared FilterSets,
-    which this backend turns into a 400 listing them.
+    which this backend turns into a 400 listing them (a list view has checked
+    them already, with its other parameters: ``ReadOnlyViewSet.initial``).
     """
 
     def filter_queryset(self, request, queryset, view):
@@ -134,10 +94,7 @@ class SharedFilterBackend(DjangoFilterBackend):
         if filterset is None:
             return queryset
         if not filterset.is_valid():
-            # The page's words ("detail", one sentence naming each refused parameter and value), then the
-            # errors by parameter, as django-filter gives them.
-            errors = {name: [str(message) for message in messages] for name, messages in filterset.errors.items()}
-            raise ValidationError({"detail": filterset.rejection_message() or _("筛选条件无效。"), **errors})
+            raise InvalidParameters(params.filter_problems(filterset), filter_detail(filterset))
         return super().filter_queryset(request, queryset, view)
 
     def get_filterset(self, request, queryset, view):
@@ -148,10 +105,46 @@ class SharedFilterBackend(DjangoFilterBackend):
         return super().get_filterset(request, queryset, view)
 
 
+def filter_detail(filterset) -> str:
+    """The page's sentence naming each refused value ("筛选条件无效：…"); a bad ``sort`` alone has its own."""
+    return filterset.rejection_message() or params.invalid_params_sentence(params.filter_problems(filterset))
+
+
 class ReadOnlyViewSet(viewsets.ReadOnlyModelViewSet):
     filter_backends = [SharedFilterBackend]
     pagination_class = CataloguePagination
     filterset = None
+
+    def dispatch(self, request, *args, **kwargs):
+        """The whole answer, its error messages included, in the language ``lang`` asks for.
+
+        The response is rendered here, inside that language, and says which it is in Content-Language.
+        """
+        language, _problem = params.requested_language(request.GET)
+        with translation.override(language):
+            response = super().dispatch(request, *args, **kwargs)
+            if callable(getattr(response, "render", None)) and not getattr(response, "is_rendered", True):
+                response.render()
+        response.headers.setdefault("Content-Language", language)
+        return response
+
+    def initial(self, request, *args, **kwargs):
+        """Refuse malformed parameters before any work, all of them in one 400: lang, then a list's page,
+        page size and filters."""
+        super().initial(request, *args, **kwargs)
+        _language, language_problem = params.requested_language(request.query_params)
+        problems = [language_problem] if language_problem else []
+        detail = ""
+        if self.action == "list":
+            if self.paginator is not None:
+                problems += self.paginator.problems(request)
+            filterset = SharedFilterBackend().get_filterset(request, self.get_queryset(), self)
+            self.filterset = filterset
+            if filterset is not None and not filterset.is_valid():
+                problems += params.filter_problems(filterset)
+                detail = filter_detail(filterset) if len(problems) == len(filterset.errors) else ""
+        if problems:
+            raise InvalidParameters(problems, detail)
 
     def lookup_value(self) -> str:
         """The identifier from the URL; 404 for one no record can have.
@@ -160,12 +153,23 @@ class ReadOnlyViewSet(viewsets.ReadOnlyModelViewSet):
         """
         value = self.kwargs[self.lookup_url_kwarg or self.lookup_field]
         if "\x00" in value:
-            raise Http404("无效的标识符")
+            raise Http404(_("无效的标识符。"))
         return value
 
     def get_object(self):
         self.lookup_value()
-        return super().get_object()
+        try:
+            return super().get_object()
+        except Http404 as exc:
+            # Django's own message is English whatever the language ("No Practice matches the given query.").
+            messages = {
+                "practice": _("没有序号为“%(key)s”的已发布典型做法。"),
+                "metric": _("没有编号为“%(key)s”的已发布指标。"),
+                "city": _("没有短名为“%(key)s”的城市。"),
+                "province": _("没有短名为“%(key)s”的省份。"),
+            }
+            message = messages.get(self.get_queryset().model._meta.model_name, _("没有这条记录。"))
+            raise NotFound(message % {"key": params.shown_value(self.lookup_value())}) from exc
 
 
 @extend_schema_view(
@@ -217,7 +221,7 @@ class CategoryViewSet(ReadOnlyViewSet):
         try:
             obj = self.get_queryset().get(**lookup)
         except (Category.DoesNotExist, ValueError, OverflowError) as exc:
-            raise Http404("没有这个类别") from exc
+            raise Http404(_("没有这个类别。")) from exc
         self.check_object_permissions(self.request, obj)
         return obj
 
@@ -271,11 +275,11 @@ class CaseReportViewSet(FacetedListMixin, ReadOnlyViewSet):
         if "/" in key:
             return super().retrieve(request, *args, **kwargs)
         if not (key.isascii() and key.isdigit() and len(key) < 19):  # 19 digits overflow a bigint
-            raise Http404("没有这篇案例报道")
+            raise Http404(_("没有这篇案例报道。"))
         try:
             report = case_report_by_id(pk=int(key))
         except CaseReport.DoesNotExist as exc:
-            raise Http404("没有这篇案例报道") from exc
+            raise Http404(_("没有这篇案例报道。")) from exc
         location = reverse("api:case-report-detail", kwargs={"key": f"{report.source.slug}/{report.position}"})
         query = request.META.get("QUERY_STRING", "")
         return HttpResponsePermanentRedirect(f"{location}?{query}" if query else location)
@@ -284,11 +288,11 @@ class CaseReportViewSet(FacetedListMixin, ReadOnlyViewSet):
         source_slug, position = self.lookup_value().split("/")
         # No source has a billion reports; the bound keeps the query inside an integer.
         if not (position.isascii() and position.isdigit() and len(position) <= 9):
-            raise Http404("没有这篇案例报道")
+            raise Http404(_("没有这篇案例报道。"))
         try:
             report = self.get_queryset().get(source__slug=source_slug, position=int(position))
         except CaseReport.DoesNotExist as exc:
-            raise Http404("没有这篇案例报道") from exc
+            raise Http404(_("没有这篇案例报道。")) from exc
         self.check_object_permissions(self.request, report)
         return report
 

@@ -9,8 +9,10 @@ class PracticesConfig(AppConfig):
 
     def ready(self) -> None:
         # Keep the full-text search words current on every save (practices/search/index.py).
-        from . import catalogue_cache, search
+        from . import catalogue_cache, metric_measures, search
 
         search.connect_signals()
         # Cached public figures (facets, totals) are replaced on every change.
         catalogue_cache.connect_signals()
+        # A derived measure follows staff edits of a metric's label or unit.
+        metric_measures.connect_signals()

@@ -22,9 +22,11 @@ A download is named by its filters (``practices-wenzhou-category-2.xlsx``),
 so that several downloads of one list stay apart on disk. ``?headers=zh``
 writes Chinese column headers in CSV and XLSX (for readers; the default
 headers are the field names that the admin's import expects); JSON keeps its
-keys, which are a program's. A refused filter value or ``headers`` value is a
-400 in plain text: the download link was followed by a person, and a browser
-shows text where it would save JSON as a file.
+keys, which are a program's. A refused value (a filter, ``headers``, a
+malformed ``page``/``per_page``/``page_size`` copied from a list's address,
+``lang``) is a 400 problem document like the API's (``practices.problems``,
+RFC 9457, ``?lang=en`` for English), naming each parameter; any method but
+GET/HEAD a 405 in the same shape.
 """
 from __future__ import annotations
 
@@ -36,16 +38,18 @@ import zipfile
 from collections.abc import Callable, Iterable, Iterator
 
 import tablib
-from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponseBase, StreamingHttpResponse
+from django.utils import translation
 from django.utils.http import content_disposition_header
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_safe
 from import_export.widgets import ForeignKeyWidget
 
-from . import resources
+from . import params, resources
 from .lists import PUBLIC_LISTS
+from .middleware import database_unavailable_reason
 from .models import SEARCH_FIELDS, Practice, PracticeEntry
+from .problems import problem_response, unavailable_problem
 
 CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
@@ -331,28 +335,63 @@ def fixed_zipinfo(name: str) -> zipfile.ZipInfo:
 
 
 # -- views -------------------------------------------------------------------
-@require_safe
-def export(request: HttpRequest, kind: str, fmt: str) -> HttpResponseBase:
-    """The filtered list ``kind`` as ``fmt`` (csv, xlsx, json), named by its filters; 400 in plain text
-    naming a refused value."""
+# A list's page size parameters, refused when malformed although an export has no pages (one rule everywhere).
+PAGE_SIZE_PARAMS = {"per_page": (20, 100), "page_size": (20, 100)}
+
+
+def export_problems(request: HttpRequest) -> list[params.InvalidParam]:
+    """The refused values among the parameters an export shares with its list but does not filter by."""
+    problems: list[params.InvalidParam] = []
     headers = request.GET.get("headers", "")
     if headers not in HEADER_CHOICES:
-        return _refused(_("参数 headers 只能是 zh（中文表头）或不填，收到“%(value)s”。") % {"value": headers[:50]}
-                        + _("未导出任何内容。"))
-    table, filterset = _filtered(kind, request.GET, headers="" if fmt == "json" else headers)
-    if table is None:
-        return _refused(filterset.rejection_message() + _("未导出任何内容。"))
+        problems.append(params.InvalidParam("headers", _(
+            "参数 headers 只能是 zh（中文表头）或不填，收到“%(value)s”。") % {"value": params.shown_value(headers)}))
+    _number, problem = params.page_number(request.GET)
+    problems += [problem] if problem else []
+    for name, (default, maximum) in PAGE_SIZE_PARAMS.items():
+        _size, problem = params.page_size(request.GET, name=name, default=default, maximum=maximum)
+        problems += [problem] if problem else []
+    return problems
+
+
+def export(request: HttpRequest, kind: str, fmt: str) -> HttpResponseBase:
+    """The filtered list ``kind`` as ``fmt`` (csv, xlsx, json), named by its filters; a problem document
+    (400 naming each refused value, 405, 503) in the language ``lang`` asks for."""
+    language, language_problem = params.requested_language(request.GET)
+    with translation.override(language):
+        try:
+            response = _export(request, kind, fmt, language_problem)
+        except Exception as exc:
+            reason = database_unavailable_reason(exc)
+            if reason is None:
+                raise
+            response = unavailable_problem(request, exc, reason)
+    response.headers.setdefault("Content-Language", language)
+    return response
+
+
+def _export(request: HttpRequest, kind: str, fmt: str, language_problem) -> HttpResponseBase:
+    if request.method not in ("GET", "HEAD"):
+        return problem_response(405, _("导出只接受 GET 和 HEAD 请求，收到 %(method)s。") % {
+            "method": params.shown_value(request.method)}, headers={"Allow": "GET, HEAD"})
+    problems = ([language_problem] if language_problem else []) + export_problems(request)
+    headers = request.GET.get("headers", "")
+    public_list = PUBLIC_LISTS[kind]
+    resource = public_list.resource_class(published_only=True)
+    filterset = public_list.filterset_class(request.GET, queryset=resource.get_queryset())
+    if not filterset.is_valid():
+        problems += params.filter_problems(filterset)
+    if problems:
+        detail = filterset.rejection_message() if len(problems) == len(filterset.errors) else ""
+        return problem_response(400, (detail or params.invalid_params_sentence(problems)) + _("未导出任何内容。"),
+                                problems)
+    table = Table(resource, filterset.qs, headers="" if fmt == "json" else headers)
     filename = export_filename(kind, filterset, fmt, headers=headers)
     if fmt == "xlsx":
-        data = xlsx_bytes(table, title=PUBLIC_LISTS[kind].sheet_title)
+        data = xlsx_bytes(table, title=public_list.sheet_title)
         return FileResponse(io.BytesIO(data), as_attachment=True, filename=filename,
                             content_type=CONTENT_TYPES["xlsx"])
     chunks = csv_chunks(table) if fmt == "csv" else json_chunks(table)
     response = StreamingHttpResponse(chunks, content_type=CONTENT_TYPES[fmt])
     response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=filename)
     return response
-
-
-def _refused(message: str) -> HttpResponse:
-    """A 400 a person can read wherever the link was followed: plain text, shown in the browser, not saved."""
-    return HttpResponse(message + "\n", status=400, content_type="text/plain; charset=utf-8")

@@ -27,16 +27,13 @@ from drf_spectacular.utils import extend_schema_field
 
 from . import selectors
 from .models import CaseReport, Metric, Practice
+from .params import StrictBooleanFilter, StrictIntegerField, shown_value
 from .search import case_report_search, practice_search
 
 # Long enough for any sensible query, short enough to bound the search SQL.
 MAX_QUERY_LENGTH = 100
-
-
-def _shown_value(value: str, *, limit: int = 40) -> str:
-    """``value`` fit to quote in a message: control characters (NUL …) as �, at most ``limit`` characters."""
-    text = "".join("\ufffd" if ord(char) < 32 or 0x7F <= ord(char) < 0xA0 else char for char in str(value))
-    return text if len(text) <= limit else text[:limit] + "…"
+# No catalogue numbers a million practices; the bound keeps the lookup inside an integer.
+MAX_PRACTICE_NUMBER = 999_999
 
 
 class LookupField(forms.CharField):
@@ -52,6 +49,9 @@ class LookupField(forms.CharField):
         self.not_found = not_found
 
     def clean(self, value):
+        if value and not str(value).strip():
+            # Blanks are not "not given" (that is ""): no record is named by them.
+            raise ValidationError(self.not_found, code="not_found", params={"value": shown_value(value)})
         text = super().clean(value)
         if not text:
             return None
@@ -70,9 +70,9 @@ class LookupFilter(django_filters.Filter):
 
 
 class IntegerFilter(django_filters.NumberFilter):
-    """A whole number within the field's bounds (a DecimalField would accept 1e400)."""
+    """A whole number in ASCII digits within the field's bounds (a DecimalField would accept 1e400)."""
 
-    field_class = forms.IntegerField
+    field_class = StrictIntegerField
 
 
 class PublishedFilterSet(django_filters.FilterSet):
@@ -154,7 +154,7 @@ class PublishedFilterSet(django_filters.FilterSet):
         for name in self.rejected():
             reasons = "".join(str(message).rstrip("。") for message in self.form.errors[name])
             problems.append(_("%(reason)s（参数 %(name)s=%(value)s）") % {
-                "reason": reasons, "name": name, "value": _shown_value(self.data.get(name, "")),
+                "reason": reasons, "name": name, "value": shown_value(self.data.get(name, "")),
             })
         if not problems:
             return ""
@@ -177,7 +177,7 @@ class PracticeFilterSet(PublishedFilterSet):
         method="filter_province", label=_("省份"),
         resolver=selectors.province_lookup, not_found=_("没有省份“%(value)s”。"),
     )
-    has_metrics = django_filters.BooleanFilter(method="filter_has_metrics", label=_("有量化指标"))
+    has_metrics = StrictBooleanFilter(method="filter_has_metrics", label=_("有量化指标"))
     q = django_filters.CharFilter(method="filter_q", label=_("关键词"), max_length=MAX_QUERY_LENGTH)
     sort = django_filters.ChoiceFilter(
         method="filter_noop", label=_("排序"), empty_label=None,
@@ -281,6 +281,9 @@ class CaseReportFilterSet(PublishedFilterSet):
 class MetricFilterSet(PublishedFilterSet):
     """Filters for /metrics/ and the metric API: the metrics of published practices and case reports.
 
+    ``unit`` must be the standard unit of some published metric (like a city, an
+    unknown one is refused rather than answered with nothing).
+
     Sorting by value is only meaningful within one unit (元 next to % is not an
     order), so ``sort=value``/``-value`` is honoured only when ``unit`` is
     given; otherwise the default order applies and ``notices()`` says why.
@@ -290,8 +293,10 @@ class MetricFilterSet(PublishedFilterSet):
     OWNER_CASE_REPORT = "case_report"
     VALUE_SORTS = frozenset({"value", "-value"})
 
-    unit = django_filters.CharFilter(
-        field_name="normalized_unit", label=_("标准单位"), max_length=20,
+    unit = LookupFilter(
+        method="filter_unit", label=_("标准单位"), max_length=20,
+        resolver=lambda text: text if Metric.objects.published().filter(normalized_unit=text).exists() else None,
+        not_found=_("没有标准单位“%(value)s”。"),
     )
     measure = django_filters.CharFilter(field_name="measure", label=_("度量"), max_length=20)
     owner = django_filters.ChoiceFilter(
@@ -306,9 +311,9 @@ class MetricFilterSet(PublishedFilterSet):
         method="filter_category", label=_("类别"),
         resolver=selectors.category_lookup, not_found=_("没有类别“%(value)s”。"),
     )
-    practice = IntegerFilter(
-        field_name="entry__practice__number", label=_("典型做法序号"), min_value=1, max_value=999_999,
-    )
+    practice = extend_schema_field({"type": "integer", "minimum": 1, "maximum": MAX_PRACTICE_NUMBER})(IntegerFilter(
+        field_name="entry__practice__number", label=_("典型做法序号"), min_value=1, max_value=MAX_PRACTICE_NUMBER,
+    ))
     kind = django_filters.ChoiceFilter(choices=Metric.Kind.choices, label=_("类型"))
     sort = django_filters.ChoiceFilter(
         method="filter_noop", label=_("排序"), empty_label=None,
@@ -354,6 +359,9 @@ class MetricFilterSet(PublishedFilterSet):
         if self.form.cleaned_data.get("sort") in self.VALUE_SORTS and not self.value_sort_offered():
             return [str(_("按数值排序只能在选定一个标准单位后使用（不同单位的数值不能比较），已按所属做法或报道排序。"))]
         return []
+
+    def filter_unit(self, queryset, name, value):
+        return queryset.filter(normalized_unit=value)
 
     def filter_owner(self, queryset, name, value):
         if value == self.OWNER_PRACTICE:

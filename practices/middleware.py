@@ -83,8 +83,14 @@ def database_unavailable_reason(exc: BaseException | None) -> str | None:
 
 
 def unavailable_response(request: HttpRequest) -> HttpResponse:
-    """The 503 answer: the standalone page (no database, no context processors) or JSON for API clients."""
-    if not request.accepts("text/html") and request.accepts("application/json"):
+    """The 503 answer: a problem document on the API's and the exports' addresses (their one error
+    format), else the standalone page (no database, no context processors), or JSON for API clients."""
+    from .problems import problem_response
+    from .views.errors import is_open_data_path
+
+    if is_open_data_path(request.path):
+        response = problem_response(503, gettext("服务暂时不可用：数据库暂时无法访问，请稍后重试。"))
+    elif not request.accepts("text/html") and request.accepts("application/json"):
         response = JsonResponse({"detail": gettext("服务暂时不可用：数据库暂时无法访问，请稍后重试。")}, status=503,
                                 json_dumps_params={"ensure_ascii": False})
     else:

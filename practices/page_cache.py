@@ -5,7 +5,10 @@ its query string, its language and the catalogue's rows. The rows are summed
 up by the revision token (:mod:`practices.catalogue_cache`), which every
 write replaces, database triggers included. So a page stored under
 ``(revision, language, host, path, query)`` can never be stale: the first
-write retires every stored page at once, with no TTL to guess.
+write retires every stored page at once, with no TTL to guess. The key also
+holds the code's version (:func:`code_version`), so pages stored by the code
+before a deploy are never served by the code after it (the catalogue's rows
+may be the same, its templates not).
 
 The same key gives the ETag, so a conditional GET from a browser or a CDN is
 answered with 304 before any view runs (one query: the revision row).
@@ -26,7 +29,9 @@ when ``REDIS_URL`` is set (shared by many machines); see settings.CACHES.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
+import os
 from collections.abc import Callable
 from datetime import datetime
 
@@ -45,14 +50,31 @@ PAGE_CACHE_ALIAS = "pages"
 PUBLIC_CACHE_CONTROL = "public, max-age=60, stale-while-revalidate=600"
 HIT_HEADER = "X-Page-Cache"
 # Headers kept with a stored page; the rest (Date, Set-Cookie, …) are per response.
+_CODE_SUFFIXES = frozenset({".py", ".html", ".txt", ".mo", ".css", ".js", ".json", ".svg"})
 _STORED_HEADERS = ("Content-Type", "Content-Disposition", "Content-Language", "Vary", "Link",
                    "Content-Security-Policy", "X-Robots-Tag")
 
 
+@functools.cache
+def code_version() -> str:
+    """The deployed code's version: ``DJANGO_RELEASE`` if set (e.g. the git commit), else a digest of
+    the name, size and modification time of every file that shapes a page (Python, templates,
+    translations, static files) under the project, read once per process (a few milliseconds)."""
+    if release := os.environ.get("DJANGO_RELEASE", ""):
+        return release
+    digest = hashlib.sha256()
+    for top in ("practices", "catalogue", "locale"):
+        for path in sorted((settings.BASE_DIR / top).rglob("*")):
+            if path.suffix in _CODE_SUFFIXES and path.is_file():
+                stat = path.stat()
+                digest.update(f"{path.relative_to(settings.BASE_DIR)}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+    return digest.hexdigest()[:16]
+
+
 def page_cache_key(*, revision: str, request: HttpRequest) -> str:
-    """The key (and ETag) of a page: revision, language, host and the full path with its query."""
+    """The key (and ETag) of a page: code version, revision, language, host and the full path with its query."""
     language = getattr(request, "LANGUAGE_CODE", settings.LANGUAGE_CODE)
-    material = "\n".join((revision, language, request.get_host(), request.get_full_path()))
+    material = "\n".join((code_version(), revision, language, request.get_host(), request.get_full_path()))
     return hashlib.sha256(material.encode("utf-8")).hexdigest()[:40]
 
 

@@ -6,10 +6,17 @@ Members (in this order):
   (``fixture_export.catalogue_export_fixture``), published records only and no
   staff user names (its ``published_only``);
 * ``practices.csv``, ``practices.xlsx``, ``practices.json``: /practices/export.* unfiltered;
-* ``case-reports.csv``: /case-reports/export.csv unfiltered;
-* ``metrics.csv``: every published metric, of practices and of case reports;
+* ``case-reports.csv``/``.xlsx``/``.json``: /case-reports/export.* unfiltered;
+* ``metrics.csv``/``.xlsx``/``.json``: every published metric, of practices and of case reports;
 * ``codebook.json`` and ``codebook.md``: every column of every file explained;
+* ``README.md`` (what, counts, version, licence, how to cite, codebook) and
+  ``LICENSE`` (CC BY 4.0 for the data; the sources stay their publishers'),
+  from :mod:`practices.release_docs`;
 * ``SHA256SUMS``: ``sha256sum -c`` compatible checksums of every other member.
+
+``release_current`` serves the download: one build per catalogue revision,
+kept on disk (``release_cache_dir``), so a second download reads the stored
+zip and any write to the catalogue (a new revision) makes the next one rebuild.
 
 The same data always gives the same bytes: members have fixed timestamps and
 permissions, files are built under the default language, and the default
@@ -21,18 +28,21 @@ import csv
 import hashlib
 import io
 import json
+import os
 import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Max
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone, translation
 from django.views.decorators.http import require_safe
 
-from . import exports
+from . import exports, release_docs
+from .catalogue_cache import catalogue_revision
 from .fixture_export import FIXTURE_MODELS, catalogue_export_fixture
 from .lists import CASE_REPORTS, METRICS, PRACTICES, PUBLIC_LISTS
 from .models import CaseReport, Practice
@@ -62,14 +72,14 @@ def release_members() -> dict[str, bytes]:
     # Every published metric, of practices and of case reports (the metrics list shows practices' only).
     metric_resource = METRICS.resource_class(published_only=True)
     metrics = exports.Table(metric_resource, metric_resource.get_queryset())
-    return {
-        "catalogue.json": catalogue_export_fixture(published_only=True).encode("utf-8"),
-        "practices.csv": b"".join(exports.csv_chunks(practices)),
-        "practices.xlsx": exports.xlsx_bytes(practices, title=PRACTICES.sheet_title, deterministic=True),
-        "practices.json": b"".join(exports.json_chunks(practices)),
-        "case-reports.csv": b"".join(exports.csv_chunks(case_reports)),
-        "metrics.csv": b"".join(exports.csv_chunks(metrics)),
-    }
+    members = {"catalogue.json": catalogue_export_fixture(published_only=True).encode("utf-8")}
+    for stem, table, title in (("practices", practices, PRACTICES.sheet_title),
+                               ("case-reports", case_reports, CASE_REPORTS.sheet_title),
+                               ("metrics", metrics, METRICS.sheet_title)):
+        members[f"{stem}.csv"] = b"".join(exports.csv_chunks(table))
+        members[f"{stem}.xlsx"] = exports.xlsx_bytes(table, title=title, deterministic=True)
+        members[f"{stem}.json"] = b"".join(exports.json_chunks(table))
+    return members
 
 
 def data_version(members: dict[str, bytes]) -> str:
@@ -105,6 +115,8 @@ def release_build(*, version: str | None = None) -> Release:
         book = codebook_build(version=version, members=members)
         members["codebook.json"] = (json.dumps(book, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
         members["codebook.md"] = codebook_markdown(book).encode("utf-8")
+        members["README.md"] = release_docs.readme(book=book).encode("utf-8")
+        members["LICENSE"] = release_docs.LICENSE_TEXT.encode("utf-8")
     members[CHECKSUMS] = sha256sums(members)
 
     buffer = io.BytesIO()
@@ -185,6 +197,50 @@ def _column_notes(kind: str, resource_class) -> list[dict]:
     return columns
 
 
+_TYPE_NAMES = {
+    "IntegerField": "整数", "PositiveIntegerField": "整数", "PositiveSmallIntegerField": "整数",
+    "SmallIntegerField": "整数", "BigIntegerField": "整数", "AutoField": "整数", "BigAutoField": "整数",
+    "DecimalField": "小数（十进制）", "DateField": "日期", "DateTimeField": "日期时间", "BooleanField": "布尔",
+    "JSONField": "JSON",
+}
+
+
+def _column_type(model, path: str | None) -> str:
+    """The column's type in words, from the model field behind it (text when none or a relation)."""
+    if not path:
+        return "文本"
+    try:
+        for name in path.split("__")[:-1]:
+            model = model._meta.get_field(name).related_model
+        field = model._meta.get_field(path.split("__")[-1])
+    except (AttributeError, FieldDoesNotExist):  # a computed column: the exports write it as text
+        return "文本"
+    return "文本" if field.is_relation else _TYPE_NAMES.get(field.get_internal_type(), "文本")
+
+
+def codebook_table() -> list[dict]:
+    """The data page's codebook: per list, each exported column's name, type, meaning and an example.
+
+    Built from the export definitions (the Resources) and the first exported
+    row, like the release's codebook, so it cannot drift from the files.
+    """
+    tables = []
+    for stem in (PRACTICES.name, CASE_REPORTS.name, METRICS.name):
+        resource_class = PUBLIC_LISTS[stem].resource_class
+        resource = resource_class(published_only=True)
+        table = exports.Table(resource, resource.get_queryset())
+        first = next(iter(table.rows()), None) or []
+        columns = []
+        for index, (field, note) in enumerate(zip(resource.get_export_fields(), _column_notes(stem, resource_class),
+                                                  strict=True)):
+            example = str(first[index]) if index < len(first) and first[index] not in (None, "") else ""
+            columns.append({"name": note["name"], "type": _column_type(resource._meta.model, field.attribute),
+                            "description": note["description"],
+                            "example": example if len(example) <= 40 else example[:40] + "…"})
+        tables.append({"name": stem, "columns": columns})
+    return tables
+
+
 def _fixture_models(members: dict[str, bytes]) -> list[dict]:
     counts: dict[str, int] = {}
     for obj in json.loads(members["catalogue.json"]):
@@ -238,9 +294,12 @@ def codebook_build(*, version: str, members: dict[str, bytes]) -> dict:
         })
     files.append({"name": "codebook.json / codebook.md", "format": "JSON / Markdown",
                   "description": "本说明：每个文件的格式和每一列的含义。", "records": None, "columns": []})
+    files.append({"name": "README.md / LICENSE", "format": "Markdown / 文本",
+                  "description": "数据集说明（内容、数量、版本、许可、引用方式）和许可协议全文链接。",
+                  "records": None, "columns": []})
     files.append({
         "name": CHECKSUMS, "format": "文本，每行“SHA-256  文件名”，可用 sha256sum -c SHA256SUMS 校验。",
-        "description": "除本文件外每个成员文件的 SHA-256 校验和。", "records": len(members) + 2,
+        "description": "除本文件外每个成员文件的 SHA-256 校验和。", "records": len(members) + 4,
         "columns": [{"name": "sha256", "description": "文件内容的 SHA-256（64 位十六进制）。"},
                     {"name": "name", "description": "压缩包内的文件名。"}],
     })
@@ -270,6 +329,41 @@ def codebook_markdown(book: dict) -> str:
     return "\n".join(lines)
 
 
+# -- one build per revision --------------------------------------------------
+def release_cache_dir() -> Path:
+    """Where built releases are kept, one per catalogue revision (settings.RELEASE_CACHE_DIR)."""
+    return Path(getattr(settings, "RELEASE_CACHE_DIR", Path(settings.BASE_DIR) / "var" / "release-cache"))
+
+
+def release_current() -> Release:
+    """The release of the current revision: read from the cache, or built once and stored.
+
+    The file is ``<revision>--<zip name>``; a write to the catalogue gives a new
+    revision, so the next call builds again and the older files are removed.
+    Written to a temporary name and renamed, so a concurrent reader never sees
+    half a zip; a cache directory that cannot be written only costs the build.
+    """
+    revision = catalogue_revision()
+    directory = release_cache_dir()
+    for path in sorted(directory.glob(f"{revision}--catalogue-*.zip")):
+        version = path.name.split("--", 1)[1].removeprefix("catalogue-").removesuffix(".zip")
+        try:
+            return Release(version=version, filename=f"catalogue-{version}.zip", data=path.read_bytes())
+        except OSError:
+            break
+    built = release_build()
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        for old in directory.glob("*--catalogue-*.zip"):
+            old.unlink(missing_ok=True)
+        temporary = directory / f".{revision}.{os.getpid()}.tmp"
+        temporary.write_bytes(built.data)
+        os.replace(temporary, directory / f"{revision}--{built.filename}")
+    except OSError:
+        pass
+    return built
+
+
 # -- the download ------------------------------------------------------------
 @require_safe
 def release_download(request: HttpRequest) -> HttpResponse:
@@ -278,7 +372,7 @@ def release_download(request: HttpRequest) -> HttpResponse:
     The ETag is the version (it changes with the data), so a client re-fetching
     an unchanged release gets a 304.
     """
-    built = release_build()
+    built = release_current()
     etag = f'"{built.version}"'
     if etag in request.headers.get("If-None-Match", ""):
         response = HttpResponse(status=304)

@@ -240,18 +240,20 @@ def publish_permission_require(*, user, model: type[models.Model]) -> None:
         raise PermissionDenied(f"你没有发布或撤回{model._meta.verbose_name}的权限（需要审核角色）")
 
 
-def record_status_apply(*, instance: models.Model, user) -> bool:
+def record_status_apply(*, instance: models.Model, user, stored_status: str | None = "") -> bool:
     """Check and complete the status change of an unsaved edit of ``instance``; True if its status changes.
 
     The stored status (a record not stored yet: draft) is compared with the
-    instance's. A change needs the publish permission (PermissionDenied) and
-    sets ``published_at``: now, or None for a draft. Other models: False.
+    instance's; ``stored_status`` passes it when already read in this
+    transaction (an import's prefetch; None: not stored), else it is read. A
+    change needs the publish permission (PermissionDenied) and sets
+    ``published_at``: now, or None for a draft. Other models: False.
     """
     model = type(instance)
     if model not in PUBLISH_PERMISSIONS:
         return False
-    stored = None
-    if instance.pk is not None and not instance._state.adding:
+    stored = stored_status or None
+    if stored_status == "" and instance.pk is not None and not instance._state.adding:
         stored = model._default_manager.filter(pk=instance.pk).values_list("status", flat=True).first()
     if instance.status == (stored or Status.DRAFT):
         return False

@@ -21,4 +21,7 @@ urlpatterns = [
     # The old address by database id (until issue 12), kept so that links to it still work.
     path("case-reports/<int:pk>/", views.case_report_redirect, name="case-report-redirect"),
     path("about/", views.about, name="about"),
+    # The API reference in the reader's language: /api/docs/ (the root's route, before the API's
+    # router) and /en/api/docs/ here.
+    path("api/docs/", views.api_docs, name="api-docs"),
 ]

@@ -603,3 +603,34 @@ def test_changelist_column_widths_come_from_the_admin_css():
     assert re.search(r"\.field-name[^{]*\{[^}]*min-width: 12em", css.replace("\n", " "))
     assert re.search(r"\.field-number[^{]*\{[^}]*white-space: nowrap", css.replace("\n", " "))
     assert re.search(r"#changelist \.results \{[^}]*overflow-x: auto", css)
+
+
+def test_staff_curate_a_sources_description_and_a_reload_keeps_it(client, catalogue, staff_user):
+    from django.core.management import call_command
+
+    from practices.models import SourceDocument
+
+    client.force_login(staff_user("审核"))
+    source = SourceDocument.objects.get(filename="000_8012fb836a8dc870.txt")
+    url = f"/admin/practices/sourcedocument/{source.pk}/change/"
+    form = {"title": "工商联服务民营企业（山西、浙江、厦门、陕西）", "publisher": "中华工商时报", "date": "2021-08-02",
+            "date_note": "", "issue": "第 3 版", "url": "", "expected_version": source.version}
+    assert client.post(url, form).status_code == 302
+    source.refresh_from_db()
+    assert (source.publisher, str(source.date), source.version) == ("中华工商时报", "2021-08-02", form["expected_version"] + 1)
+    # A stale form (the version it was opened at) is refused and changes nothing.
+    assert client.post(url, {**form, "publisher": "别人"}).status_code in (200, 302)
+    source.refresh_from_db()
+    assert source.publisher == "中华工商时报"
+    call_command("load_catalogue", verbosity=0)
+    source.refresh_from_db()
+    assert source.publisher == "中华工商时报" and source.issue == "第 3 版"
+
+
+def test_a_categorys_english_name_is_curated_in_the_admin(client, catalogue, staff_user):
+    from practices.models import Category
+
+    client.force_login(staff_user("审核"))
+    category = Category.objects.get(number=2)
+    html = client.get(f"/admin/practices/category/{category.pk}/change/").content.decode()
+    assert 'name="name_en"' in html

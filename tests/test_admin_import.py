@@ -186,7 +186,9 @@ def test_errors_found_only_at_confirm_roll_back_every_row(client, catalogue, edi
     city.case_reports.clear()
     city.delete()
     response = confirm(client, "practice", preview)
-    assert "导入失败，数据库未作任何改动" in response.content.decode()
+    body = response.content.decode()
+    assert "导入失败，数据库未作任何改动" in body
+    assert f"第 2 条记录（表格第 3 行）：未知城市：{city.name}" in body  # the row and the reason, in one message
     assert Practice.objects.get(number=1).name == before[0][0][1]
 
 
@@ -418,3 +420,161 @@ def test_the_preview_needs_no_query_per_row(client, catalogue, editor, django_as
     assert not result.has_errors() and not result.has_validation_errors()
     assert [row.import_type for row in result.rows] == ["new"] * 50
     assert not Practice.objects.filter(number__gte=1000).exists()  # the preview wrote nothing
+
+
+# --------------------------------------------------------------------------- the batched confirm (import_writes)
+
+
+def test_the_confirm_needs_no_query_per_row(client, catalogue, editor, django_assert_max_num_queries):
+    """New practices and their entries are written in batches: 60 rows cost what 6 do."""
+    client.force_login(editor)
+    rows = [f"{1000 + n},新做法{n},1,,draft,青岛市;成都市,\"【青岛市】内容{n}\n【成都市】成都{n}\",{SOURCE}"
+            for n in range(60)]
+    confirm(client, "practice", upload(client, "practice", csv_bytes(*rows[:6])))  # warm
+    preview = upload(client, "practice", csv_bytes(*rows[6:]))
+    with django_assert_max_num_queries(60):
+        done = confirm(client, "practice", preview)
+    assert "导入完成：新增 54 条" in done.content.decode()
+    assert PracticeEntry.objects.filter(practice__number__gte=1000).count() == 120
+
+
+def test_updates_are_written_in_batches_at_their_version_with_history(client, catalogue, editor,
+                                                                      django_assert_max_num_queries):
+    from practices.search.index import record_documents, search_index_rebuild
+
+    client.force_login(editor)
+    before = {p.number: p for p in Practice.objects.filter(number__lte=30)}
+    fingerprints = dict(Practice.objects.values_list("number", "load_fingerprint"))
+    preview = upload(client, "practice", csv_bytes(*[practice_row(n, name=f"批量改名{n}") for n in before]))
+    with django_assert_max_num_queries(60):
+        confirm(client, "practice", preview)
+    for number, old in before.items():
+        practice = Practice.objects.get(number=number)
+        assert (practice.name, practice.version) == (f"批量改名{number}", old.version + 1)
+        assert practice.updated > old.updated and practice.load_fingerprint == fingerprints[number]
+        latest = practice.history.latest()
+        assert (latest.history_type, latest.history_user, latest.history_change_reason, latest.version) == (
+            "~", editor, "批量导入", practice.version)
+        texts = [e.text for e in practice.entries.order_by("position")]
+        assert (practice.search_title, practice.search_document) == record_documents(
+            practice.name, "\n".join([practice.name, *texts]))
+    # The search index agrees with the new names: rebuilding changes nothing.
+    assert sum(search_index_rebuild(practices=list(before.values())).changed.values()) == 0
+
+
+def test_entries_that_move_change_or_arrive_are_written_with_history(client, catalogue, reviewer):
+    from django.contrib.auth.models import Permission
+
+    reviewer.user_permissions.add(Permission.objects.get(codename="delete_practiceentry"))
+    client.force_login(reviewer)
+    practice = Practice.objects.get(number=1)
+    old = list(practice.entries.order_by("position"))
+    assert len(old) >= 2
+    first, second = old[0], old[1]
+    cities = f"{second.city.name};{first.city.name};温州市"
+    entries = f"【{second.city.name}】{second.text}\n【{first.city.name}】改过的文字。\n【温州市】新来的。"
+    preview = upload(client, "practice", csv_bytes(practice_row(1, cities=cities, entries=entries)))
+    assert not preview.context["result"].invalid_rows, preview.context["result"].invalid_rows[0].error_dict
+    confirm(client, "practice", preview)
+    now = {e.city.name: e for e in practice.entries.all()}
+    assert [(e.city.name, e.position) for e in sorted(now.values(), key=lambda e: e.position)] == [
+        (second.city.name, 1), (first.city.name, 2), ("温州市", 3)]
+    moved, changed = now[second.city.name], now[first.city.name]
+    assert (moved.pk, moved.version, moved.text) == (second.pk, second.version + 1, second.text)
+    assert (changed.pk, changed.version, changed.text) == (first.pk, first.version + 1, "改过的文字。")
+    for entry in (moved, changed):
+        latest = entry.history.latest()
+        assert (latest.history_user, latest.history_change_reason, latest.position) == (reviewer, "导入", entry.position)
+    assert now["温州市"].history.get().history_type == "+"
+    deleted = {e.city.name for e in old[2:]}
+    for entry in old[2:]:
+        assert entry.history.latest().history_type == "-"
+    assert not deleted & set(now)
+
+
+def _writes(*practices, created=False, entries=None):
+    from practices.import_writes import PracticeWrite
+
+    return [PracticeWrite(row_number=n, row={}, practice=p, created=created, entries=entries,
+                          stored_entries=list(p.entries.all()) if not created else ())
+            for n, p in enumerate(practices, start=1)]
+
+
+def test_a_record_changed_meanwhile_is_a_conflict_naming_the_row_and_nothing_is_written(catalogue, editor):
+    from practices.import_writes import ImportRowError, practices_import_write
+
+    first, second = Practice.objects.get(number=1), Practice.objects.get(number=2)
+    first.name, second.name = "甲", "乙"
+    Practice.objects.filter(pk=second.pk).update(version=second.version + 1)  # someone saved meanwhile
+    before = database_state()
+    with pytest.raises(ImportRowError) as raised:
+        practices_import_write(writes=_writes(first, second), user=editor)
+    assert raised.value.write.row_number == 2 and "保存被拒绝" in raised.value.message
+    assert database_state() == before
+
+
+def test_a_row_the_database_refuses_is_named_and_nothing_is_written(catalogue, editor):
+    from practices.import_writes import ImportRowError, practices_import_write
+
+    category, source = Category.objects.get(number=1), Practice.objects.get(number=1).source
+    fresh = [Practice(number=900 + n, name=f"新{n}", category=category, source=source) for n in range(3)]
+    fresh[1].number = 5  # taken meanwhile by someone else: the unique constraint refuses it
+    before = database_state()
+    with pytest.raises(ImportRowError) as raised:
+        practices_import_write(writes=_writes(*fresh, created=True, entries=[]), user=editor)
+    assert raised.value.write.row_number == 2 and "数据库拒绝写入" in raised.value.message
+    assert database_state() == before and not Practice.objects.filter(number__gte=900).exists()
+
+
+def test_a_write_that_bypassed_history_is_recorded_before_the_import(catalogue, editor):
+    from practices.import_writes import practices_import_write
+
+    Practice.objects.filter(number=3).update(name="直接改的")  # no history record
+    practice = Practice.objects.get(number=3)
+    practice.name = "导入的"
+    practices_import_write(writes=_writes(practice), user=editor)
+    imported, drift = practice.history.order_by("-history_date", "-history_id")[:2]
+    assert (drift.name, drift.history_user, drift.history_change_reason) == ("直接改的", None, "同步载入程序的直接更改")
+    assert (imported.name, imported.history_user) == ("导入的", editor)
+
+
+def test_the_confirm_refuses_deleting_entries_without_the_permission(catalogue, editor):
+    from practices.import_writes import ImportRowError, practices_import_write
+
+    practice = Practice.objects.get(number=1)
+    keep = practice.entries.order_by("position").first()
+    before = database_state()
+    with pytest.raises(ImportRowError, match="删除需要删除权限"):
+        practices_import_write(writes=_writes(practice, entries=[(keep.city, keep.text)]), user=editor)
+    assert database_state() == before
+
+
+def test_a_conflict_found_at_confirm_names_the_row_and_why(client, catalogue, editor, monkeypatch):
+    from django.db.models import F
+
+    from practices.resources import PracticeResource
+
+    client.force_login(editor)
+    preview = upload(client, "practice", csv_bytes(practice_row(1, name="甲"), practice_row(2, name="乙")))
+    before = database_state()
+    read = PracticeResource.before_import
+
+    def read_then_someone_saves(self, dataset, **kwargs):
+        read(self, dataset, **kwargs)
+        if not kwargs.get("dry_run"):  # someone saves #2 after the confirm read it (PostgreSQL allows this)
+            Practice.objects.filter(number=2).update(version=F("version") + 1)
+
+    monkeypatch.setattr(PracticeResource, "before_import", read_then_someone_saves)
+    body = confirm(client, "practice", preview).content.decode()
+    assert "导入失败，数据库未作任何改动（第 2 条记录（表格第 3 行）：保存被拒绝" in body
+    assert database_state() == before  # the other save rolled back with the import here: same transaction
+
+
+def test_a_file_for_a_background_job_says_so_with_an_estimate_before_confirm(client, catalogue, editor, settings):
+    settings.IMPORT_BACKGROUND_ROWS = 2
+    client.force_login(editor)
+    body = upload(client, "practice", csv_bytes(*[practice_row(n, name=f"新名{n}") for n in (1, 2, 3)]))
+    text = body.content.decode()
+    assert "这个文件有 3 行，超过 2 行：确认导入后会作为后台任务运行，预计需要约 1 秒" in text
+    settings.IMPORT_BACKGROUND_ROWS = 3
+    assert "后台任务" not in upload(client, "practice", csv_bytes(practice_row(1, name="新名"))).content.decode()

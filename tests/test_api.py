@@ -1,6 +1,7 @@
 """The read-only JSON API (/api/…): shapes, shared filters, query bounds, bad input, drafts."""
 from __future__ import annotations
 
+import json
 import re
 from urllib.parse import urlencode
 
@@ -26,7 +27,8 @@ def get_json(client, path, params=None, status=200):
     url = path + ("?" + urlencode(params) if params else "")
     response = client.get(url)
     assert response.status_code == status, (url, response.status_code, response.content[:300])
-    assert response["Content-Type"].startswith("application/json")
+    # Data as JSON, errors as RFC 9457 problem documents.
+    assert response["Content-Type"].startswith("application/json" if status < 400 else "application/problem+json")
     return response.json()
 
 
@@ -196,11 +198,14 @@ def test_metric_api_filters_by_owner_and_measure(client, catalogue):
     assert firms["count"] and {item["measure"] for item in firms["results"]} == {"企业数"}
 
 
-def test_page_size_is_capped(client, catalogue):
-    data = get_json(client, "/api/metrics/", {"page_size": 10000})
+def test_page_size_is_bounded(client, catalogue):
+    data = get_json(client, "/api/metrics/", {"page_size": 100})
     assert data["count"] > 100
     assert len(data["results"]) == 100
     assert len(get_json(client, "/api/practices/", {"page_size": 7})["results"]) == 7
+    # Over the maximum is refused, not silently capped: the client would miss rows it thinks it asked for.
+    problem = get_json(client, "/api/metrics/", {"page_size": 101}, status=400)
+    assert problem["invalid_params"][0]["name"] == "page_size" and "100" in problem["invalid_params"][0]["reason"]
 
 
 # -- the same filters as the pages -----------------------------------------
@@ -304,8 +309,8 @@ def test_detail_queries_are_bounded(client, catalogue, django_assert_max_num_que
         ("/api/practices/?category=99", 400, "99"),
         ("/api/practices/?city=atlantis", 400, "atlantis"),
         ("/api/practices/?province=%3Cb%3Ex%3C%2Fb%3E", 400, "<b>x</b>"),
-        # NullBooleanField semantics (shared with the page): an unrecognised value means "either".
-        ("/api/practices/?has_metrics=maybe", 200, '"count":72'),
+        # Strict booleans: an unreadable value is refused, never read as "either".
+        ("/api/practices/?has_metrics=maybe", 400, "has_metrics"),
         ("/api/practices/?sort=bad", 400, "sort"),
         ("/api/practices/?q=" + "很" * 500, 400, "q"),
         ("/api/practices/?q=%00", 400, "q"),
@@ -313,13 +318,18 @@ def test_detail_queries_are_bounded(client, catalogue, django_assert_max_num_que
         ("/api/practices/?q=%3Cscript%3Ealert(1)%3C%2Fscript%3E", 200, "<script>alert(1)</script>"),
         ("/api/practices/?q=%27%3B%20DROP%20TABLE%20practices--", 200, "DROP TABLE"),
         ("/api/practices/?q=%25%25%5F%5C", 200, "共 0 项"),
-        ("/api/practices/?page=0", 404, "detail"),
-        ("/api/practices/?page=abc", 404, "detail"),
-        ("/api/practices/?page=999", 404, "detail"),
-        ("/api/practices/?page=%00", 404, "detail"),
-        ("/api/practices/?page=99999999999999999999999", 404, "detail"),
-        ("/api/practices/?page_size=-5", 200, "count"),
-        ("/api/practices/?page_size=%F0%9F%92%A3", 200, "count"),
+        ("/api/practices/?page=0", 400, "page"),
+        ("/api/practices/?page=abc", 400, "page"),
+        ("/api/practices/?page=999", 404, "没有第 999 页：共 4 页。"),
+        ("/api/practices/?page=%00", 400, "page"),
+        ("/api/practices/?page=99999999999999999999999", 400, "page"),
+        ("/api/practices/?page=last", 400, "page"),
+        ("/api/practices/?page_size=-5", 400, "page_size"),
+        ("/api/practices/?page_size=0", 400, "page_size"),
+        ("/api/practices/?page_size=abc", 400, "page_size"),
+        ("/api/practices/?page_size=%F0%9F%92%A3", 400, "page_size"),
+        ("/api/practices/?lang=fr", 400, "lang"),
+        ("/api/practices/1/?lang=fr", 400, "lang"),
         ("/api/practices/abc/", 404, "detail"),
         ("/api/practices/0/", 404, "detail"),
         ("/api/practices/99999999999999999999999/", 404, "detail"),
@@ -345,7 +355,8 @@ def test_detail_queries_are_bounded(client, catalogue, django_assert_max_num_que
         ("/api/metrics/?practice=99999999999999999999999", 400, "practice"),
         ("/api/metrics/?kind=%3Cimg%3E", 400, "kind"),
         ("/api/metrics/?unit=" + "元" * 50, 400, "unit"),
-        ("/api/metrics/?unit=furlongs", 200, '"count":0'),
+        ("/api/metrics/?unit=furlongs", 400, "furlongs"),
+        ("/api/metrics/?practice=0", 400, "practice"),
         ("/api/metrics/-1/", 404, "detail"),
         ("/api/practices/?format=xml", 404, "detail"),
     ],
@@ -353,7 +364,12 @@ def test_detail_queries_are_bounded(client, catalogue, django_assert_max_num_que
 def test_bad_input_gets_a_clear_json_answer(client, catalogue, url, status, message):
     response = client.get(url)
     assert response.status_code == status, response.content[:300]
-    assert response["Content-Type"].startswith("application/json")
+    if status == 200:
+        assert response["Content-Type"].startswith("application/json")
+    else:
+        assert response["Content-Type"] == "application/problem+json"
+        assert set(response.json()) == {"type", "title", "status", "detail", "invalid_params"}
+        assert response.json()["status"] == status
     assert message in response.content.decode()
 
 
@@ -561,4 +577,107 @@ def test_an_unknown_value_is_a_400_with_one_readable_sentence(client, catalogue)
     body = response.json()
     assert body["detail"].startswith("筛选条件无效：")
     assert "city=nowhere" in body["detail"] and "category=nosuch" in body["detail"]
-    assert body["city"] == ["没有城市“nowhere”。"]
+    reasons = {param["name"]: param["reason"] for param in body["invalid_params"]}
+    assert reasons["city"].startswith("没有城市“nowhere”。") and "/api/cities/" in reasons["city"]
+
+
+# -- one error format: RFC 9457 problem documents (issue 18) ---------------------------------------
+PROBLEM_KEYS = {"type", "title", "status", "detail", "invalid_params"}
+
+
+def problem(response, status: int) -> dict:
+    assert response.status_code == status, response.content[:300]
+    assert response["Content-Type"] == "application/problem+json"
+    body = json.loads(response.content)
+    assert set(body) == PROBLEM_KEYS and body["status"] == status and body["type"] == "about:blank"
+    assert body["title"] and body["detail"]
+    return body
+
+
+def test_every_error_has_the_same_shape(client, catalogue, monkeypatch):
+    from django.db import OperationalError
+
+    from practices import api
+
+    assert problem(client.get("/api/practices/?page_size=abc"), 400)["invalid_params"][0]["name"] == "page_size"
+    assert problem(client.get("/api/practices/999/"), 404)["detail"] == "没有序号为“999”的已发布典型做法。"
+    assert problem(client.get("/api/no-such-thing/"), 404)["detail"] == "没有这个地址：/api/no-such-thing/。"
+    assert problem(client.get("/api/practices/?page=9"), 404)["detail"] == "没有第 9 页：共 4 页。"
+    response = client.post("/api/practices/")
+    assert problem(response, 405)["invalid_params"] == [] and "GET" in response["Allow"]
+    # The browsable API is for data; an error is a problem document whatever the client accepts.
+    problem(client.get("/api/practices/?has_metrics=maybe", HTTP_ACCEPT="text/html"), 400)
+
+    def unavailable(self):
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(api.PracticeViewSet, "get_queryset", unavailable)
+    response = client.get("/api/practices/1/")
+    assert problem(response, 503)["invalid_params"] == []
+    assert response["Retry-After"] == "60" and response["Cache-Control"] == "no-store"
+
+
+def test_a_rate_limited_api_request_gets_a_problem_document(rf):
+    from practices.views.errors import too_many_requests
+
+    response = too_many_requests(rf.get("/api/practices/"), retry_after=30)
+    assert response["Retry-After"] == "30"
+    assert problem(response, 429)["title"] == "请求过于频繁"
+    assert "text/html" in too_many_requests(rf.get("/practices/"))["Content-Type"]  # a page keeps its page
+
+
+@pytest.mark.parametrize(("query", "names"), [
+    ("page_size=abc", ["page_size"]),
+    ("page_size=0", ["page_size"]),
+    ("page_size=101", ["page_size"]),
+    ("page=0&page_size=abc", ["page", "page_size"]),
+    ("has_metrics=maybe&city=nowhere", ["city", "has_metrics"]),  # the FilterSet's order
+    ("page=abc&has_metrics=maybe&lang=xx", ["lang", "page", "has_metrics"]),
+])
+def test_every_refused_parameter_is_named_with_what_it_takes(client, catalogue, query, names):
+    body = problem(client.get(f"/api/practices/?{query}"), 400)
+    assert [param["name"] for param in body["invalid_params"]] == names
+    for param in body["invalid_params"]:
+        assert param["reason"], param
+
+
+def test_the_400_for_a_malformed_page_size_names_the_value_and_the_range(client, catalogue):
+    body = problem(client.get("/api/cities/?page_size=abc"), 400)
+    assert body["title"] == "请求参数无效"
+    assert body["invalid_params"] == [
+        {"name": "page_size", "reason": "每页条数“abc”无效：参数 page_size 只能是 1 到 100 的整数。"}]
+
+
+def test_the_400_for_a_malformed_boolean_names_the_values_it_takes(client, catalogue):
+    body = problem(client.get("/api/practices/?has_metrics=maybe"), 400)
+    reason = body["invalid_params"][0]["reason"]
+    assert "“maybe”" in reason and "true、false、1、0、yes、no" in reason
+    assert "has_metrics=maybe" in body["detail"]
+
+
+@pytest.mark.parametrize(("spellings", "canonical"), [
+    (["true", "TRUE", "1", "yes", "Yes"], "true"),
+    (["false", "False", "0", "no", "NO"], "false"),
+])
+def test_booleans_accept_every_common_spelling(client, catalogue, spellings, canonical):
+    expected = get_json(client, "/api/practices/", {"has_metrics": canonical})["count"]
+    assert 0 < expected < 72
+    for spelling in spellings:
+        assert get_json(client, "/api/practices/", {"has_metrics": spelling})["count"] == expected, spelling
+
+
+def test_links_never_carry_a_refused_value(client, catalogue):
+    data = get_json(client, "/api/cities/", {"page_size": 5})
+    assert "page_size=5" in data["next"]
+    assert client.get("/api/cities/?page_size=abc").status_code == 400
+
+
+def test_lang_en_answers_in_english(client, catalogue):
+    chinese = client.get("/api/practices/?has_metrics=maybe")
+    english = client.get("/api/practices/?has_metrics=maybe&lang=en")
+    assert chinese["Content-Language"] == "zh-hans" and english["Content-Language"] == "en"
+    assert problem(english, 400)["title"] == "Invalid request parameters"
+    assert problem(chinese, 400)["title"] == "请求参数无效"
+    assert "not a boolean" in english.json()["invalid_params"][0]["reason"]
+    assert get_json(client, "/api/practices/", {"lang": "en"})["description"] != get_json(
+        client, "/api/practices/")["description"]

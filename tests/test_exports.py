@@ -237,20 +237,49 @@ def test_other_exports_follow_their_list_filters(client, catalogue, kind, params
     ],
 )
 def test_bad_filters_give_a_400_naming_the_value(client, catalogue, url, message):
-    # A person followed a download link: the browser shows plain text rather than saving a JSON file.
+    # The API's problem document (RFC 9457): one error format for every program, never a saved file.
     response = client.get(url)
     assert response.status_code == 400
-    assert response["Content-Type"] == "text/plain; charset=utf-8"
+    assert response["Content-Type"] == "application/problem+json"
     assert "Content-Disposition" not in response
-    body = response.content.decode()
-    assert body.startswith("筛选条件无效：") and "未导出任何内容。" in body
-    assert message in body
-    assert "\x00" not in body
+    body = response.json()
+    assert body["title"] == "请求参数无效" and body["status"] == 400
+    assert body["detail"].startswith("筛选条件无效：") and body["detail"].endswith("未导出任何内容。")
+    assert message in body["detail"] and message in body["invalid_params"][0]["reason"]
+    assert "\x00" not in response.content.decode()
+
+
+@pytest.mark.parametrize(("query", "names"), [
+    ("has_metrics=maybe", ["has_metrics"]),
+    ("page=0", ["page"]),
+    ("page=abc&per_page=abc", ["page", "per_page"]),
+    ("page_size=abc", ["page_size"]),
+    ("sort=bad", ["sort"]),
+    ("lang=fr", ["lang"]),
+])
+def test_malformed_parameters_are_refused_by_every_export(client, catalogue, query, names):
+    for fmt in ("csv", "xlsx", "json"):
+        response = client.get(f"/practices/export.{fmt}?{query}")
+        assert response.status_code == 400, (fmt, query)
+        assert response["Content-Type"] == "application/problem+json"
+        body = response.json()
+        assert [param["name"] for param in body["invalid_params"]] == names
+        assert all(param["reason"] for param in body["invalid_params"])
+
+
+@pytest.mark.parametrize("value", ["true", "TRUE", "1", "yes", "Yes"])
+def test_an_export_reads_every_spelling_of_a_boolean(client, catalogue, value):
+    _, body = download(client, f"/practices/export.csv?has_metrics={value}")
+    _, expected = download(client, "/practices/export.csv?has_metrics=true")
+    assert body == expected
 
 
 def test_unknown_format_is_not_an_export(client, catalogue):
-    assert client.get("/practices/export.pdf").status_code == 404
-    assert client.post("/practices/export.csv").status_code == 405
+    for response, status in ((client.get("/practices/export.pdf"), 404), (client.post("/practices/export.csv"), 405)):
+        assert response.status_code == status
+        assert response["Content-Type"] == "application/problem+json"
+        assert response.json()["status"] == status and response.json()["invalid_params"] == []
+    assert client.post("/practices/export.csv")["Allow"] == "GET, HEAD"
 
 
 # -- formula neutralisation --------------------------------------------------------
@@ -396,8 +425,9 @@ def test_chinese_headers_on_request_csv_and_xlsx_only(client, catalogue):
 def test_an_unknown_headers_value_is_a_readable_400(client, catalogue):
     response = client.get("/practices/export.csv?headers=<b>fr")
     assert response.status_code == 400
-    assert response["Content-Type"] == "text/plain; charset=utf-8"
-    assert "headers" in response.content.decode() and "<b>fr" in response.content.decode()
+    assert response["Content-Type"] == "application/problem+json"
+    assert response.json()["invalid_params"][0]["name"] == "headers"
+    assert "<b>fr" in response.json()["invalid_params"][0]["reason"]
 
 
 def test_every_export_column_has_a_chinese_header(catalogue):

@@ -320,7 +320,8 @@ def test_a_storage_fault_gives_503_and_leaves_the_database_unchanged(fault, scra
         else:
             api = client.get("/api/practices/", HTTP_ACCEPT="application/json")
             assert api.status_code == 503 and api["Retry-After"] == "60"
-            assert api.json() == {"detail": "服务暂时不可用：数据库暂时无法访问，请稍后重试。"}
+            assert api.json()["detail"] == "服务暂时不可用：数据库暂时无法访问，请稍后重试。"  # a problem document
+            assert api["Content-Type"].startswith("application/problem+json") and api.json()["status"] == 503
 
         # The public reads may have stored cached figures where they could: compare from here on.
         before = snapshot(scratch)

@@ -251,3 +251,46 @@ def test_a_bad_sort_alone_is_not_a_refusal(catalogue):
 def test_the_refusal_quotes_a_control_character_harmlessly(catalogue):
     message = PracticeFilterSet(QueryDict("city=%00x")).rejection_message()
     assert "\x00" not in message and "city=\ufffdx" in message
+
+
+# -- strict values (issue 18): refused, never ignored ------------------------------------------------
+@pytest.mark.parametrize(("value", "expected"), [
+    ("true", True), ("TRUE", True), ("1", True), ("yes", True), ("Yes", True),
+    ("false", False), ("False", False), ("0", False), ("no", False), ("NO", False), ("", None),
+])
+def test_booleans_read_every_common_spelling(catalogue, value, expected):
+    filterset = practices(f"has_metrics={value}")
+    assert not filterset.rejected()
+    assert filterset.selected().get("has_metrics") is expected
+
+
+@pytest.mark.parametrize("value", ["maybe", "2", "on", " ", "\t", "tru"])
+def test_an_unreadable_boolean_is_refused_not_ignored(catalogue, value):
+    filterset = PracticeFilterSet(QueryDict(mutable=True) | {"has_metrics": value})
+    assert filterset.rejected() == ["has_metrics"]
+    assert filterset.qs.count() == 0
+    assert "true、false、1、0、yes、no" in filterset.error_messages()[0]
+
+
+@pytest.mark.parametrize("query", ["unit=furlongs", "unit=%20", "city=%09", "category=%20", "practice=%205",
+                                   "practice=５", "practice=0"])
+def test_unknown_units_blanks_and_padded_numbers_are_refused(catalogue, query):
+    filterset = MetricFilterSet(QueryDict(query))
+    assert filterset.rejected() and filterset.qs.count() == 0
+
+
+def test_a_published_unit_is_accepted(catalogue):
+    filterset = MetricFilterSet(QueryDict("unit=元"))
+    assert not filterset.rejected()
+    assert filterset.qs.count() == Metric.objects.published().filter(normalized_unit="元").count() > 0
+
+
+def test_each_refusal_names_the_value_and_what_is_allowed(catalogue):
+    from practices.params import filter_problems
+
+    filterset = MetricFilterSet(QueryDict("sort=bad&practice=0&city=nowhere"))
+    reasons = {problem.name: problem.reason for problem in filter_problems(filterset)}
+    assert set(reasons) == {"sort", "practice", "city"}
+    assert "bad" in reasons["sort"] and "practice、-value、value" in reasons["sort"]
+    assert "1 到 999999 的整数" in reasons["practice"]
+    assert "nowhere" in reasons["city"] and "/api/cities/" in reasons["city"]

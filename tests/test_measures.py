@@ -4,7 +4,14 @@ from __future__ import annotations
 import pytest
 from django.core.management import call_command
 
-from practices.importer.measures import BARE_NUMBER, RULES, UNIT_FALLBACKS, measure_for, measure_is_generic
+from practices.importer.measures import (
+    BARE_NUMBER,
+    RULES,
+    UNIT_FALLBACKS,
+    measure_after_edit,
+    measure_for,
+    measure_is_generic,
+)
 
 
 # -- the rules (pure) ------------------------------------------------------------------------
@@ -38,6 +45,18 @@ from practices.importer.measures import BARE_NUMBER, RULES, UNIT_FALLBACKS, meas
 ])
 def test_measure_rules(label, unit, expected):
     assert measure_for(label=label, unit=unit) == expected
+
+
+@pytest.mark.parametrize(("measure", "old", "new", "expected"), [
+    ("主体数", ("数量", "家"), ("银行机构", "家"), "金融机构数"),  # the rules' measure follows the new label
+    ("金额", ("企业", "元"), ("授信额度", "元"), "授信金额"),
+    ("企业数", ("中小微企业", "家"), ("中小微企业", "元"), "金额"),  # ... and the new unit
+    ("银行数", ("数量", "家"), ("中小微企业", "家"), "银行数"),  # a measure staff chose stays
+    ("", ("数量", "家"), ("银行机构", "家"), "金融机构数"),  # never empty
+])
+def test_a_derived_measure_follows_a_label_edit_and_a_curated_one_stays(measure, old, new, expected):
+    got = measure_after_edit(measure=measure, old_label=old[0], old_unit=old[1], label=new[0], unit=new[1])
+    assert got == expected
 
 
 @pytest.mark.parametrize("unit", ["", "元", "%", "天", "家", "笔", "某单位", "项数", ":1", ":2:1", "公里"])
@@ -111,3 +130,21 @@ def test_admin_suggests_existing_measures_in_the_form_and_the_list(client, catal
     listing = client.get("/admin/practices/metric/?measure=企业数").content.decode()
     assert 'list="id_form-0-measure-options"' in listing
     assert Metric.objects.filter(measure="企业数").count() > 0
+
+
+def test_a_label_edit_moves_a_derived_measure_and_keeps_a_curated_one(catalogue):
+    from practices.models import Metric
+
+    derived, curated = Metric.objects.filter(normalized_unit="家").order_by("pk")[:2]
+    assert derived.measure == measure_for(label=derived.label, unit="家") != "金融机构数"
+    derived.label = "银行机构"
+    derived.save()
+    derived.refresh_from_db()
+    assert derived.measure == "金融机构数"
+
+    curated.measure = "入驻机构数"
+    curated.save()
+    curated.label = "中小微企业"
+    curated.save()
+    curated.refresh_from_db()
+    assert curated.measure == "入驻机构数"

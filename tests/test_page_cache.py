@@ -58,6 +58,22 @@ def test_a_page_stored_before_a_practice_is_unpublished_never_shows_it(client, c
     assert client.get(page).status_code == 404
 
 
+def test_pages_stored_by_the_code_before_a_deploy_are_not_served_after_it(client, catalogue, monkeypatch):
+    from practices.page_cache import code_version
+
+    first = client.get(API_LIST)
+    assert client.get(API_LIST)["X-Page-Cache"] == "hit"
+    # A deploy: same rows, new code (DJANGO_RELEASE, or changed files).
+    monkeypatch.setenv("DJANGO_RELEASE", "next-release")
+    code_version.cache_clear()
+    try:
+        after = client.get(API_LIST)
+        assert after["X-Page-Cache"] == "miss" and after["ETag"] != first["ETag"]
+    finally:
+        monkeypatch.delenv("DJANGO_RELEASE")
+        code_version.cache_clear()
+
+
 def test_staff_with_a_session_bypass_the_cache_and_are_not_stored(client, catalogue, staff_user):
     client.force_login(staff_user("编辑"))
     response = client.get(API_LIST)

@@ -47,7 +47,7 @@ def fuzz(ci: int):
     return mark
 
 PARAMS = ["category", "city", "province", "has_metrics", "q", "sort", "page", "page_size",
-          "per_page", "unit", "kind", "practice", "format"]
+          "per_page", "unit", "kind", "practice", "format", "lang", "headers", "owner", "measure"]
 
 HTML_LISTS = ["/practices/", "/case-reports/", "/metrics/"]
 API_LISTS = ["/api/practices/", "/api/case-reports/", "/api/metrics/"]
@@ -174,6 +174,24 @@ def test_html_pages_escape_echoed_markup(catalogue, client, path, name, value):
                        min_size=1, max_size=8))
 def test_realistic_combinations_never_fail(catalogue, client, path, params):
     get(client, path, params)
+
+
+PROBLEM_KEYS = {"type", "title", "status", "detail", "invalid_params"}
+
+
+@fuzz(600)
+@given(path=st.sampled_from(API_LISTS + EXPORTS), params=pairs)
+def test_api_and_export_errors_are_always_problem_documents(catalogue, client, path, params):
+    query = urlencode(params)
+    response = client.get(f"{path}?{query}" if query else path)
+    check(response, params)
+    if response.status_code >= 400:
+        assert response["Content-Type"] == "application/problem+json", (response.status_code, response.content[:300])
+        body = response.json()
+        assert set(body) == PROBLEM_KEYS and body["status"] == response.status_code and body["detail"]
+        if response.status_code == 400:
+            sent = {name for name, _ in params}
+            assert body["invalid_params"] and {param["name"] for param in body["invalid_params"]} <= sent
 
 
 # Regressions: 500s these properties found ("²".isdigit() is true, but int("²") raises).

@@ -15,8 +15,9 @@ from django.core.management import CommandError, call_command
 pytestmark = pytest.mark.django_db
 
 MEMBERS = [
-    "catalogue.json", "practices.csv", "practices.xlsx", "practices.json", "case-reports.csv", "metrics.csv",
-    "codebook.json", "codebook.md", "SHA256SUMS",
+    "catalogue.json", "practices.csv", "practices.xlsx", "practices.json",
+    "case-reports.csv", "case-reports.xlsx", "case-reports.json", "metrics.csv", "metrics.xlsx", "metrics.json",
+    "codebook.json", "codebook.md", "README.md", "LICENSE", "SHA256SUMS",
 ]
 
 
@@ -202,3 +203,64 @@ def test_release_download(client, release):
     assert response.content == release.data
     again = client.get("/data/release.zip", HTTP_IF_NONE_MATCH=response["ETag"])
     assert again.status_code == 304 and again.content == b""
+
+
+def test_readme_and_license_say_what_how_many_and_under_which_licence(release):
+    members = members_of(release.data)
+    readme = members["README.md"].decode()
+    book = json.loads(members["codebook.json"])
+    counts = {entry["name"]: entry["records"] for entry in book["files"]}
+    assert release.version in readme and "CC BY 4.0" in readme and "引用方式" in readme
+    assert f"| practices.csv / .xlsx / .json | {counts['practices.csv']} |" in readme
+    assert counts["practices.csv"] == 72
+    assert "`number`" in readme  # the codebook's columns
+    licence = members["LICENSE"].decode()
+    assert "creativecommons.org/licenses/by/4.0" in licence and "原发布者" in licence
+
+
+def test_every_list_is_in_csv_xlsx_and_json_with_the_same_rows(release):
+    members = members_of(release.data)
+    for stem in ("practices", "case-reports", "metrics"):
+        rows = list(csv.reader(io.StringIO(members[f"{stem}.csv"].decode("utf-8-sig"))))
+        sheet = list(openpyxl.load_workbook(io.BytesIO(members[f"{stem}.xlsx"])).active.rows)
+        assert len(json.loads(members[f"{stem}.json"])) == len(rows) - 1 == len(sheet) - 1, stem
+
+
+@pytest.fixture
+def release_cache(settings, tmp_path):
+    settings.RELEASE_CACHE_DIR = tmp_path / "release-cache"
+    return settings.RELEASE_CACHE_DIR
+
+
+def test_the_release_is_built_once_per_revision(catalogue, release_cache, monkeypatch):
+    from practices import release as module
+    from practices.models import Category
+
+    builds = []
+    real_build = module.release_build
+    monkeypatch.setattr(module, "release_build", lambda **kw: builds.append(1) or real_build(**kw))
+    first = module.release_current()
+    second = module.release_current()
+    assert len(builds) == 1 and second.data == first.data and second.version == first.version
+    assert len(list(release_cache.glob("*--catalogue-*.zip"))) == 1
+    # A write gives a new revision: the next download builds again, and the old file goes.
+    category = Category.objects.get(number=1)
+    category.name_en = "Changed"
+    category.save()
+    module.release_current()
+    assert len(builds) == 2
+    assert len(list(release_cache.glob("*--catalogue-*.zip"))) == 1
+
+
+def test_a_second_download_does_not_rebuild(catalogue, release_cache, monkeypatch, client):
+    from practices import release as module
+
+    builds = []
+    real_build = module.release_build
+    monkeypatch.setattr(module, "release_build", lambda **kw: builds.append(1) or real_build(**kw))
+    # A session cookie bypasses the page cache, so the view itself runs twice.
+    client.cookies["sessionid"] = "x"
+    first = client.get("/data/release.zip")
+    second = client.get("/data/release.zip")
+    assert first.status_code == second.status_code == 200
+    assert first.content == second.content and len(builds) == 1

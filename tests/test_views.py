@@ -37,11 +37,14 @@ PAGES = [
 # The first request after a change of the catalogue also computes and stores its aggregates
 # (facet counts, totals: practices/catalogue_cache.py); a fixed number of queries more.
 MAX_COLD_QUERIES = 26  # the home page's busiest: its map's counts are two more (practices/selectors/map.py)
+# /about/ builds its codebook's example values from one row of each export (about 11 queries), stored
+# per revision like the other aggregates: a cold /about/ is the only page above the common limit.
+COLD_QUERIES = {"/about/": 36}
 
 
 @pytest.mark.parametrize("url", PAGES)
 def test_every_page_renders_with_a_bounded_number_of_queries(client, catalogue, django_assert_max_num_queries, url):
-    with django_assert_max_num_queries(MAX_COLD_QUERIES):
+    with django_assert_max_num_queries(COLD_QUERIES.get(url, MAX_COLD_QUERIES)):
         cold = client.get(url)
     with django_assert_max_num_queries(MAX_QUERIES):
         response = client.get(url)
@@ -141,7 +144,8 @@ def test_practice_page(client, catalogue):
     assert "<h1><span class=\"number\">15.</span> 开展政策性转贷</h1>" in html
     assert html.count('<section class="entry"') == 3
     assert "476.96亿元" in html and "47,696,000,000 元" in html and "截至2021年6月底" in html
-    assert "《支持民营企业改革发展的典型做法》，第 15 项" in html and "003_0afe494a00c202ac.txt" in html
+    # The source is cited by its title, never by its file name (issue 14).
+    assert "《支持民营企业改革发展的典型做法》" in html and "第 15 项" in html and "003_0afe494a00c202ac.txt" not in html
     assert re.search(r"原文第 \d+–\d+ 行", html)
     assert 'href="/practices/14/" rel="prev"' in html and 'href="/practices/16/" rel="next"' in html
     assert 'href="/practices/15/compare/"' in html
@@ -332,15 +336,15 @@ BAD_INPUT = [
     ("/practices/?category=nope", 200, "没有类别“nope”（参数 category=nope）"),
     ("/practices/?city=火星", 200, "没有城市“火星”（参数 city=火星）"),
     ("/practices/?province=atlantis", 200, "没有省份“atlantis”（参数 province=atlantis）"),
-    ("/practices/?page=abc", 200, "页码“abc”无效，已显示第 1 页。"),
-    ("/practices/?page=0", 200, "页码“0”无效"),
+    ("/practices/?page=abc", 200, "页码“abc”无效：参数 page 只能是从 1 开始的整数。没有显示任何结果。"),
+    ("/practices/?page=0", 200, "页码“0”无效：参数 page 只能是从 1 开始的整数。"),
     ("/practices/?page=-3", 200, "页码“-3”无效"),
     ("/practices/?page=999", 200, "没有第 999 页，已显示最后一页（第 4 页）。"),
-    ("/practices/?page=99999999999999999999", 200, "无效"),
-    ("/practices/?per_page=7", 200, "每页条数只能是 10、20、50、100"),
-    ("/practices/?per_page=<b>", 200, "每页条数只能是"),
+    ("/practices/?page=99999999999999999999", 200, "只能是从 1 开始的整数"),
+    ("/practices/?per_page=7", 200, "每页条数“7”无效：参数 per_page 只能是 10、20、50、100 之一。没有显示任何结果。"),
+    ("/practices/?per_page=<b>", 200, "每页条数“&lt;b&gt;”无效"),
     ("/practices/?sort=<script>", 200, "&lt;script&gt;"),
-    ("/practices/?has_metrics=maybe", 200, "全部典型做法，共 72 项"),
+    ("/practices/?has_metrics=maybe", 200, "（参数 has_metrics=maybe）。没有显示任何结果。"),
     ("/practices/?q=%00", 200, "空字符"),
     ("/practices/?q=" + "融资" * 80, 200, "100"),
     ("/practices/?q=%25_%5C'%22", 200, "共 0 项"),

@@ -14,6 +14,7 @@ MO = PO.with_suffix(".mo")
 TEMPLATES = sorted((ROOT / "practices" / "templates" / "practices").rglob("*.html"))
 MODULES = sorted([
     ROOT / "practices" / "filters.py",
+    *(ROOT / "practices" / name for name in ("params.py", "problems.py", "api.py", "api_pagination.py", "exports.py")),
     *(ROOT / "practices" / "selectors").glob("*.py"),
     *(ROOT / "practices" / "views").glob("*.py"),
     *(ROOT / "practices" / "templatetags").glob("*.py"),
@@ -87,7 +88,7 @@ def test_chinese_is_the_default(client, catalogue):
     ("/practices/?city=台州&q=融资", ["Practices from Taizhou, containing “融资”:", "Refine", "Keywords"]),
     ("/practices/15/", ["Qingdao, Changzhou, Foshan", "Metrics extracted from this practice", "Figure as written"]),
     ("/practices/15/compare/", ["By measure", "Qingdao · ", "Chart data", "Other metrics"]),
-    ("/practices/?page=abc", ["Page “abc” is not a page number; showing page 1."]),
+    ("/practices/?page=abc", ["Invalid page “abc”: page takes a whole number from 1. No results are shown."]),
     ("/practices/?city=mars", ["There is no city “mars”."]),
     ("/", ["At a glance", "Categories × cities", ">Taizhou</a>"]),
 ])

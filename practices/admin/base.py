@@ -9,35 +9,28 @@
   ``version`` that refuses a save based on an older version (forms.py).
   Who may publish is ``services.user_can_publish``; a status change is
   checked and stamped by ``services.record_status_apply``.
-* ``CatalogueAdmin`` adds django-import-export with the Resources of
-  ``practices.resources``: CSV/XLSX/JSON, dry-run preview, one transaction
-  (rolled back on any row error), GB18030 CSV, a downloadable template, and
-  exports that follow the changelist's filters.
+* ``CatalogueAdmin`` (``importing``) adds django-import-export to HistoryAdmin.
 """
 from __future__ import annotations
 
 import difflib
-import re
 from datetime import datetime
 
-import tablib
 from django.contrib import messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
-from import_export.admin import ImportExportMixin
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.template_utils import HistoricalRecordContextHelper
 
-from .. import history, resources, services
+from .. import history, services
 from ..forms import VERSION_FIELD, VersionedModelForm, expected_version_of
-from .exporting import ChineseExportForm
 from .scale import EstimatedCountPaginator
 
 EXCERPT_CHARS = 300
@@ -277,15 +270,6 @@ class HistoryAdmin(SimpleHistoryAdmin):
         return HttpResponseRedirect(self._url("change", obj.pk))
 
 
-_STYLE_ATTRIBUTE = re.compile(r'\s+style="[^"]*"')
-
-
-def _unstyled(html):
-    if not isinstance(html, str):
-        return html
-    return mark_safe(_STYLE_ATTRIBUTE.sub("", html))  # removes attributes from already-escaped HTML only
-
-
 def _shown(now: str, then: str):
     """(now, then) for the confirmation page: long texts as a marked character diff."""
     if max(len(now), len(then)) > 40:
@@ -305,100 +289,3 @@ def _message(exc) -> str:
     if isinstance(exc, ValidationError):
         return "；".join(exc.messages)
     return str(getattr(exc, "message", exc))
-
-
-class CatalogueAdmin(ImportExportMixin, HistoryAdmin):
-    """HistoryAdmin plus import and export through ``practices.resources``."""
-
-    import_export_change_list_template = "admin/practices/change_list.html"
-    import_template_name = "admin/practices/import.html"
-    export_template_name = "admin/practices/export.html"
-    export_form_class = ChineseExportForm
-    import_error_display = ("message", "row")
-    skip_import_confirm = False
-
-    def get_import_formats(self):
-        return list(resources.FORMATS)
-
-    def get_export_formats(self):
-        return list(resources.FORMATS)
-
-    def get_resource_kwargs(self, request, *args, **kwargs):
-        # Staff see and export drafts too; the user decides what the import may do (publish, verify, delete).
-        return {"published_only": False, "user": request.user}
-
-    def get_import_data_kwargs(self, **kwargs):
-        kwargs = super().get_import_data_kwargs(**kwargs)
-        # One transaction: any invalid row rolls the whole import back.
-        kwargs["rollback_on_validation_errors"] = True
-        return kwargs
-
-    def import_action(self, request, *args, **kwargs):
-        response = super().import_action(request, *args, **kwargs)
-        result = getattr(response, "context_data", {}).get("result") if hasattr(response, "context_data") else None
-        if result is not None:
-            # The preview's diffs come from diff-match-patch with inline styles, which the CSP
-            # blocks; the same colours come from practices/admin.css (.import-preview ins/del).
-            for row in result.rows:
-                row.diff = [_unstyled(cell) for cell in (row.diff or [])]
-        return response
-
-    def add_data_read_fail_error_to_form(self, form, e):
-        if isinstance(e, resources.ImportDecodeError):
-            form.add_error("import_file", str(e))
-            return
-        form.add_error("import_file", f"无法读取文件（{type(e).__name__}）：请确认选择的格式与文件一致（CSV、XLSX 或 JSON）。")
-
-    def process_result(self, result, request):
-        if result.has_errors() or result.has_validation_errors():
-            # Only reachable when the data changed between preview and confirm: nothing was written.
-            rows = [str(row.number) for row in result.invalid_rows] + [str(row.number) for row in result.error_rows]
-            where = f"（第 {'、'.join(rows)} 条记录）" if rows else ""
-            self.message_user(request, f"导入失败，数据库未作任何改动{where}：请重新上传文件查看预览中的错误。",
-                              messages.ERROR)
-            return HttpResponseRedirect(self._url("import"))
-        return super().process_result(result, request)
-
-    def add_success_message(self, result, request):
-        totals = result.totals
-        self.message_user(
-            request,
-            f"导入完成：新增 {totals['new']} 条，更新 {totals['update']} 条，删除 {totals['delete']} 条，"
-            f"未变 {totals['skip']} 条（{self.opts.verbose_name_plural}）。",
-            messages.SUCCESS,
-        )
-
-    def get_export_filename(self, request, queryset, file_format):
-        return f"{self.opts.model_name}-{timezone.localdate():%Y-%m-%d}.{file_format.get_extension()}"
-
-    def get_import_context_data(self, **kwargs):
-        resource = self.get_import_resource_classes(None)[0](published_only=False)
-        return {
-            "template_links": [(fmt, self._url("import_template", fmt)) for fmt in ("csv", "xlsx")],
-            "required_columns": resource.required_columns(),
-            "optional_columns": list(resource.optional_columns),
-            **super().get_import_context_data(**kwargs),
-        }
-
-    def get_urls(self):
-        info = f"{self.opts.app_label}_{self.opts.model_name}"
-        return [
-            path("import-template.<str:fmt>", self.admin_site.admin_view(self.import_template_view),
-                 name=f"{info}_import_template"),
-            *super().get_urls(),
-        ]
-
-    def import_template_view(self, request, fmt: str):
-        """An empty file with the import columns (the same as an export's), to fill in."""
-        if not self.has_import_permission(request):
-            raise PermissionDenied
-        formats = {"csv": resources.CSV, "xlsx": resources.XLSX}
-        if fmt not in formats:
-            raise Http404("只有 CSV 和 XLSX 模板")
-        resource_class = self.get_import_resource_classes(request)[0]
-        dataset = tablib.Dataset(headers=resource_class(published_only=False).column_names())
-        file_format = formats[fmt]()
-        response = HttpResponse(file_format.export_data(dataset), content_type=file_format.get_content_type())
-        response["Content-Disposition"] = f'attachment; filename="{self.opts.model_name}-template.{fmt}"'
-        return response
-

@@ -11,7 +11,8 @@ from ..catalogue_cache import catalogue_cached
 from ..forms import VersionedModelForm
 from ..models import CaseReport, City, Metric, Practice, PracticeEntry
 from ..resources import MetricResource
-from .base import CatalogueAdmin, excerpt
+from .base import excerpt
+from .importing import CatalogueAdmin
 
 
 def measure_choices() -> list[str]:

@@ -1,11 +1,16 @@
-"""Categories, provinces, cities (curated, importable) and source documents (read-only)."""
+"""Categories, provinces, cities (curated, importable) and source documents (their description curated)."""
 from __future__ import annotations
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db import models
+from django.http import HttpResponseRedirect
 
+from .. import services
+from ..forms import VERSION_FIELD, VersionedModelForm, expected_version_of
 from ..models import CaseReport, Category, City, Practice, PracticeEntry, Province, SourceDocument
 from ..resources import CategoryResource, CityResource, ProvinceResource
-from .base import CatalogueAdmin, excerpt
+from .base import excerpt
+from .importing import CatalogueAdmin
 from .scale import related_count
 
 
@@ -16,7 +21,7 @@ class CategoryAdmin(CatalogueAdmin):
     list_display_links = ("number", "name")
     search_fields = ("name", "slug", "=number")
     ordering = ("number",)
-    fields = ("number", "name", "slug")
+    fields = ("number", "name", "name_en", "slug")
     readonly_fields = ("version",)
 
     def get_queryset(self, request):
@@ -62,13 +67,37 @@ class CityAdmin(CatalogueAdmin):
 
 @admin.register(SourceDocument)
 class SourceDocumentAdmin(admin.ModelAdmin):
-    """Sources are vendored files checked by SHA-256: shown, never edited here."""
+    """Sources are vendored files checked by SHA-256: their file, kind and text are shown, never edited.
 
+    Staff curate the description a citation needs (title, publisher, date, issue, address): saved
+    with the version check of every curated record, and kept by later loads (``load_fingerprint``).
+    """
+
+    form = VersionedModelForm
+    # An address typed without a scheme is https (Django 6's default; 5.2 warns otherwise).
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ("filename", "title", "kind", "publisher", "date", "practice_count", "report_count")
     list_filter = ("kind",)
     search_fields = ("filename", "title", "publisher")
-    fields = ("filename", "title", "kind", "publisher", "date", "sha256", "raw_excerpt")
-    readonly_fields = fields
+    fields = ("filename", "kind", "title", "publisher", "date", "date_note", "issue", "url", VERSION_FIELD,
+              "sha256", "raw_excerpt")
+    readonly_fields = ("filename", "kind", "sha256", "raw_excerpt")
+
+    def has_add_permission(self, request):
+        return False  # a source comes with its file, through load_catalogue
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        services.curated_record_save(instance=obj, user=request.user, expected_version=expected_version_of(form))
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except services.VersionConflict as conflict:
+            self.message_user(request, conflict.message, messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(
@@ -86,12 +115,3 @@ class SourceDocumentAdmin(admin.ModelAdmin):
     @admin.display(description="原文（开头）")
     def raw_excerpt(self, obj):
         return excerpt(obj.raw_text, 2000)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

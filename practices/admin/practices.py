@@ -10,7 +10,8 @@ from ..forms import VERSION_FIELD, VersionedModelForm
 from ..models import Metric, Practice, PracticeEntry
 from ..resources import PracticeResource
 from ..search import practice_matching
-from .base import CatalogueAdmin, HistoryAdmin, excerpt
+from .base import HistoryAdmin, excerpt
+from .importing import CatalogueAdmin
 from .scale import related_count
 
 

@@ -10,7 +10,8 @@ from ..forms import VERSION_FIELD, VersionedModelForm
 from ..models import CaseReport, Metric, RelatedPractice
 from ..resources import CaseReportResource
 from ..search import case_report_matching
-from .base import CatalogueAdmin, HistoryAdmin, excerpt
+from .base import HistoryAdmin, excerpt
+from .importing import CatalogueAdmin
 from .practices import ReextractMixin
 from .scale import related_count
 

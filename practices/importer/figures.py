@@ -221,7 +221,8 @@ def _unit_as_written(text: str) -> str:
     return re.sub(f"[{SPACES}余多]", "", text)
 
 
-def _cn_value(numeral: str) -> Decimal | None:
+def cn_value(numeral: str) -> Decimal | None:
+    """The value of a Chinese numeral ("四十", "两", "一百二十"), None when cn2an cannot read it."""
     numeral = numeral.replace("两", "二").replace("〇", "零")
     if numeral[0] in "百千":
         numeral = "一" + numeral
@@ -251,7 +252,7 @@ def _cn_figure(text: str, m: re.Match, names: list[tuple[int, int]]) -> Figure |
         or any(s <= m.start() < e for s, e in names)
     ):
         return None
-    value = _cn_value(num)
+    value = cn_value(num)
     if value is None:
         return None
     unit = _unit_as_written(text[m.end("num") : m.end()])

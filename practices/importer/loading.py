@@ -8,18 +8,19 @@ Two phases, after djangoproject.com's docs builder:
 2. ``load_bundle`` upserts by natural keys inside one ``transaction.atomic``:
    either the whole catalogue loads, or the database is left as it was.
 
-Staff edits are never overwritten (see upsert.py); metrics that staff have
+Reading the files and the sources' bibliographic description is
+``loading_sources``. Staff edits are never overwritten (see upsert.py); metrics that staff have
 verified or edited are kept through re-extraction.
 """
 from __future__ import annotations
 
-import hashlib
+import dataclasses
+import datetime
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from django.db import transaction
-from django.utils import timezone
 
 from ..catalogue_cache import catalogue_changes_deferred
 from ..models import (
@@ -34,9 +35,19 @@ from ..models import (
     SourceDocument,
     Status,
 )
-from ..models.sources import source_slug
 from ..search import search_index_deferred, search_index_rebuild
 from . import freshness, places
+from .loading_sources import (
+    PRACTICE_SOURCE,
+    LoadError,
+    SourceDescription,
+    SourceFile,
+    read_category_names_en,
+    read_checksums,
+    read_description,
+    read_source,
+    source_upsert,
+)
 from .measures import measure_for
 from .metrics import extract_metrics
 from .parsing import ParsedCatalogue, SourceParseError, parse_practices
@@ -44,20 +55,11 @@ from .reports import REPORT_SOURCES, ManifestError, ParsedReportDocument, load_m
 from .slugs import category_slug
 from .upsert import CREATED, SKIPPED, UNCHANGED, UPDATED, LoadReport, RecordInvalid, fingerprint, upsert, validated
 
-PRACTICE_SOURCE = "003_0afe494a00c202ac.txt"
-CHECKSUMS = "SHA256SUMS"
+# The sources' dates are Chinese calendar days.
+BEIJING = ZoneInfo("Asia/Shanghai")
 
-
-class LoadError(Exception):
-    """A source could not be read or parsed; the message names the file (and line)."""
-
-
-@dataclass(frozen=True)
-class SourceFile:
-    filename: str
-    raw_text: str
-    sha256: str
-
+__all__ = ["PRACTICE_SOURCE", "LoadError", "SourceFile", "load_bundle", "load_catalogue", "metrics_sync",
+           "read_bundle", "read_source"]
 
 @dataclass(frozen=True)
 class ReportLinks:
@@ -71,50 +73,17 @@ class ReportLinks:
 @dataclass(frozen=True)
 class Bundle:
     sources: dict[str, SourceFile]
+    descriptions: dict[str, SourceDescription]
+    category_names_en: dict[int, str]
     catalogue: ParsedCatalogue
     reports: tuple[ParsedReportDocument, ...]
     links: dict[tuple[str, int], ReportLinks]
 
 
-def _read_checksums(sources_dir: Path) -> dict[str, str]:
-    path = sources_dir / CHECKSUMS
-    if not path.exists():
-        raise LoadError(f"{path}: missing checksum file")
-    sums: dict[str, str] = {}
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        digest, _, name = line.partition("  ")
-        if len(digest) != 64 or not name:
-            raise LoadError(f"{path}:{number}: malformed line {line!r}")
-        sums[name.strip()] = digest
-    return sums
-
-
-def read_source(sources_dir: Path, filename: str, checksums: dict[str, str]) -> SourceFile:
-    """Read one vendored source, verifying its SHA-256 against SHA256SUMS."""
-    path = sources_dir / filename
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise LoadError(f"{path}: cannot read: {exc.strerror}") from exc
-    digest = hashlib.sha256(data).hexdigest()
-    if checksums.get(filename) != digest:
-        raise LoadError(
-            f"{path}: SHA-256 {digest} does not match {CHECKSUMS} ({checksums.get(filename, 'missing')}); "
-            "the source changed: review it, then update the checksum"
-        )
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise LoadError(f"{path}: not UTF-8 at byte {exc.start}") from exc
-    return SourceFile(filename, text, digest)
-
-
 def read_bundle(sources_dir: Path, manifests_dir: Path) -> Bundle:
     """Verify and parse every bundled source; no database access. Raises LoadError."""
     sources_dir, manifests_dir = Path(sources_dir), Path(manifests_dir)
-    checksums = _read_checksums(sources_dir)
+    checksums = read_checksums(sources_dir)
     sources = {name: read_source(sources_dir, name, checksums) for name in (PRACTICE_SOURCE, *REPORT_SOURCES)}
     try:
         catalogue = parse_practices(sources[PRACTICE_SOURCE].raw_text, filename=PRACTICE_SOURCE)
@@ -130,7 +99,9 @@ def read_bundle(sources_dir: Path, manifests_dir: Path) -> Bundle:
         raise LoadError(str(exc)) from exc
     except OSError as exc:
         raise LoadError(f"{exc.filename}: cannot read manifest: {exc.strerror}") from exc
-    return Bundle(sources, catalogue, reports, _link_reports(catalogue, reports))
+    descriptions = {name: read_description(manifests_dir, name) for name in sources}
+    return Bundle(sources, descriptions, read_category_names_en(manifests_dir), catalogue, reports,
+                  _link_reports(catalogue, reports))
 
 
 def _link_reports(catalogue: ParsedCatalogue, reports: tuple[ParsedReportDocument, ...]) -> dict:
@@ -164,10 +135,8 @@ class _Loader:
         self.bundle = bundle
         self.overwrite = overwrite
         self.report = LoadReport()
-        self.now = timezone.now()
         # Loaded records are published on creation (saved, so history records
         # it); later status changes belong to staff and are never reloaded.
-        self.published = {"status": Status.PUBLISHED, "published_at": self.now}
         self.provinces: dict[str, Province] = {}
         self.cities: dict[tuple[str, str], City] = {}
 
@@ -175,25 +144,24 @@ class _Loader:
         return upsert(model, lookup=lookup, values=values, report=self.report, overwrite=self.overwrite,
                       describe=describe, m2m=m2m, create_defaults=create_defaults)
 
-    def source(self, filename: str, *, title: str, kind: str, publisher: str = "",
-               when: date | None = None, non_article_parts: list | None = None) -> SourceDocument:
-        src = self.bundle.sources[filename]
-        # The slug addresses the case reports' public pages: derived from the file
-        # name alone, so every database and every reload give the same URLs.
-        values = {"slug": source_slug(filename), "title": title, "kind": kind, "publisher": publisher, "date": when,
-                  "raw_text": src.raw_text, "sha256": src.sha256, "non_article_parts": non_article_parts or []}
-        obj, created = SourceDocument.objects.get_or_create(filename=filename, defaults=values)
-        if created:
-            self.report.record(SourceDocument, CREATED)
-        elif any(getattr(obj, k) != v for k, v in values.items()):
-            # Sources are not curated: the vendored file is the truth.
-            for key, val in values.items():
-                setattr(obj, key, val)
-            validated(obj, filename).save()
-            self.report.record(SourceDocument, UPDATED)
-        else:
-            self.report.record(SourceDocument, UNCHANGED)
-        return obj
+    def source(self, filename: str, *, kind: str, printed_title: str = "",
+               non_article_parts: list | None = None) -> SourceDocument:
+        description = self.bundle.descriptions[filename]
+        if not description.title:
+            description = dataclasses.replace(description, title=printed_title)
+        return source_upsert(source=self.bundle.sources[filename], description=description, kind=kind,
+                             non_article_parts=non_article_parts or [], report=self.report, overwrite=self.overwrite)
+
+    def published(self, source: SourceDocument) -> dict:
+        """Status and date of a record on creation: published, dated by its source (None if undated).
+
+        ``published_at`` is the source's own date (midnight, Beijing time), never the
+        load time: a reader, the API and the feeds must not take a load for a publication.
+        """
+        when = None
+        if source.date is not None:
+            when = datetime.datetime.combine(source.date, datetime.time(), tzinfo=BEIJING)
+        return {"status": Status.PUBLISHED, "published_at": when}
 
     def province(self, name: str) -> Province:
         place = places.locate_province(name)
@@ -219,19 +187,21 @@ class _Loader:
 
     def practices(self) -> None:
         catalogue = self.bundle.catalogue
-        source = self.source(catalogue.filename, title=catalogue.title, kind=SourceDocument.Kind.PRACTICE_LIST)
+        source = self.source(catalogue.filename, printed_title=catalogue.title,
+                             kind=SourceDocument.Kind.PRACTICE_LIST)
         categories = {}
+        names_en = self.bundle.category_names_en
         for cat in catalogue.categories:
             categories[cat.number], _ = self.upsert(
                 Category, lookup={"number": cat.number}, describe=str(cat.number),
-                values={"name": cat.name, "slug": category_slug(cat.name)},
+                values={"name": cat.name, "slug": category_slug(cat.name), "name_en": names_en.get(cat.number, "")},
             )
         for parsed in catalogue.practices:
             practice, _ = self.upsert(
                 Practice, lookup={"number": parsed.number}, describe=f"{parsed.number}. {parsed.name}",
                 values={"name": parsed.name, "category": categories[parsed.category_number], "source": source,
                         "line_start": parsed.line_start, "line_end": parsed.line_end, "raw_text": parsed.raw_text},
-                create_defaults=self.published,
+                create_defaults=self.published(source),
             )
             for parsed_entry in parsed.entries:
                 city = self.city(places.locate_city(parsed_entry.city))
@@ -249,8 +219,7 @@ class _Loader:
         categories = {c.number: c for c in Category.objects.all()}
         for doc in self.bundle.reports:
             source = self.source(
-                doc.filename, title=doc.title, kind=doc.kind, publisher=doc.publisher,
-                when=date.fromisoformat(doc.date) if doc.date else None,
+                doc.filename, printed_title=doc.title, kind=doc.kind,
                 non_article_parts=[{"label": p.label, "text": p.text, "spans": [list(s) for s in p.spans]}
                                    for p in doc.non_article_parts],
             )
@@ -264,7 +233,7 @@ class _Loader:
                             "source_spans": [list(s) for s in art.spans]},
                     m2m={"cities": [self.city(p) for p in links.cities],
                          "categories": [categories[n] for n in links.categories]},
-                    create_defaults=self.published,
+                    create_defaults=self.published(source),
                 )
                 self.related(report, links, practices)
                 self.metrics(owner_field="case_report", owner=report, text=report.body,
@@ -409,7 +378,7 @@ def load_catalogue(*, sources_dir: Path, manifests_dir: Path, overwrite: bool = 
     skip the "nothing changed" check (``freshness``). Raises LoadError before any write.
     """
     sources_dir, manifests_dir = Path(sources_dir), Path(manifests_dir)
-    checksums = _read_checksums(sources_dir)
+    checksums = read_checksums(sources_dir)
     digests = {name: read_source(sources_dir, name, checksums).sha256 for name in (PRACTICE_SOURCE, *REPORT_SOURCES)}
     if not (full or overwrite):
         stamp = freshness.load_stamp(source_digests=digests, manifests_dir=manifests_dir)

@@ -133,3 +133,16 @@ def measure_for(*, label: str, unit: str) -> str:
         return BARE_NUMBER
     # Any other count unit (笔, 场, 次 …): "笔数", "场数".
     return unit if unit.endswith("数") else f"{unit}数"
+
+
+def measure_after_edit(*, measure: str, old_label: str, old_unit: str, label: str, unit: str) -> str:
+    """The measure once staff change a metric's label or unit.
+
+    A measure the rules gave (it equals ``measure_for`` of the old label and
+    unit) follows the edit: relabelling "数量" as "银行机构" moves the metric
+    from 个数 to 金融机构数.  A measure staff chose themselves is theirs and
+    stays, whatever the new label says.
+    """
+    if measure and measure != measure_for(label=old_label, unit=old_unit):
+        return measure
+    return measure_for(label=label, unit=unit)

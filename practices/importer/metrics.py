@@ -64,6 +64,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from practices.importer.figures import (
+    CLAUSE_DELIMS,
     QUOTES,
     SPACES,
     Figure,
@@ -77,7 +78,7 @@ from practices.importer.figures import (
     quote_spans,
     suffix_qualifier,
 )
-from practices.importer.labels import metric_label
+from practices.importer.labels import MAX_LABEL, metric_label
 from practices.importer.periods import AS_OF, as_of_period
 from practices.importer.ratios import ratio_figures
 from practices.importer.units import normalize_unit
@@ -154,6 +155,37 @@ def _listed_after(text: str, metrics: list[ExtractedMetric], figure: Figure, pre
     return metrics[-1].label + {"money": "金额", "percent": "比例"}.get(figure.kind, "")
 
 
+def _run_end(figures: list, index: int) -> int | None:
+    """Where a run of counts written back to back ends ("118大类4000多细项4.17亿条|信用信息").
+
+    None when the figure at ``index`` is not followed at once by another count ("19宗3亿元" is
+    a count and its amount, not a run).
+    """
+
+    def glued(at: int) -> bool:
+        return at + 1 < len(figures) and figures[at + 1].kind == "count" and figures[at + 1].qual_start == figures[at].span_end
+
+    if not glued(index):
+        return None
+    while glued(index):
+        index += 1
+    return figures[index].span_end
+
+
+def _follows_count(text: str, previous: Figure, figure: Figure) -> bool:
+    """The figure continues a run of counts: "30多个部门|118大类" (a short noun between, no break)."""
+    between = text[previous.span_end:figure.qual_start]
+    return previous.kind == "count" and len(between) <= 4 and not any(c in CLAUSE_DELIMS for c in between)
+
+
+def _with_class_unit(label: str, unit: str) -> str:
+    """ "信用信息" + "大类" -> 信用信息大类: a count of classes or items inside a run names both."""
+    unit = unit.lstrip("0123456789.万亿千百")
+    if len(unit) >= 2 and not label.endswith(unit) and len(label) + len(unit) <= MAX_LABEL:
+        return label + unit
+    return label
+
+
 def _sentences(text: str) -> list[tuple[int, int]]:
     spans, start = [], 0
     for m in _SENTENCE_END.finditer(text):
@@ -181,14 +213,21 @@ def extract_metrics(text: str) -> list[ExtractedMetric]:
         s_start, s_end = next(span for span in sentences if span[0] <= f.start < span[1])
         lower = max(s_start, previous_end)
         next_start = figures[position].qual_start if position < len(figures) else s_end
+        after = text[f.span_end:clause_end(text, f.span_end, min(s_end, next_start), quotes)]
+        in_run = position > 1 and _follows_count(text, figures[position - 2], f)
+        run_end = _run_end(figures, position - 1) if in_run and not after and f.kind == "count" else None
+        if run_end is not None:
+            after = text[run_end:clause_end(text, run_end, s_end, quotes)]
         label = metric_label(
             before=_clean_label(text[clause_start(text, lower, f.qual_start, quotes):f.qual_start]),
-            after=text[f.span_end:clause_end(text, f.span_end, min(s_end, next_start), quotes)],
+            after=after,
             kind=f.kind,
             clause=_clean_label(text[clause_start(text, s_start, f.qual_start, quotes):f.qual_start]),
             previous=_listed_after(text, metrics, f, previous_end),
             unit=f.normalized_unit,
         )
+        if run_end is not None:
+            label = _with_class_unit(label, f.unit)
         as_of, year, month = as_of_period(text, s_start, f.qual_start)
         metrics.append(ExtractedMetric(
             raw=text[f.start:f.end],

@@ -28,7 +28,12 @@ Not ratios:
   more than 4 terms, version numbers after Latin letters ("ISO 9001:2015"),
   terms glued to other digits, letters or a decimal point, and ratios inside
   names (《》 or a short quotation without punctuation), like other figures.
-* Ratios in Chinese numerals ("一比一") are not recognised.
+
+Ratios in Chinese numerals ("一比一", "三比二比一") need 比 between the terms
+(a colon between Chinese numerals is a list label), at most three characters
+per term, a cue (按/以/按照 right before, 比例/配比 in the clause, or 配套/出资/
+分担/匹配 right after, since "一比一般" is not a ratio), and the same exclusions; ``unit`` spells the later terms in digits
+(":1"), ``raw`` keeps the numerals.
 """
 
 from __future__ import annotations
@@ -40,6 +45,7 @@ from practices.importer.figures import (
     CLAUSE_DELIMS,
     RATIO_COLONS,
     Figure,
+    cn_value,
     inside,
     normalize_value,
 )
@@ -55,6 +61,12 @@ _RATIO = re.compile(
     rf"(?![0-9A-Za-z]|\.[0-9]|{_SEP}[0-9])"
 )
 _TERMS = re.compile(_TERM)
+_CN_TERM = "[一二两三四五六七八九十]{1,3}"
+_CN_RATIO_VERBS = ("配套", "出资", "分担", "匹配", "配比", "的比例", "比例")
+_CN_RATIO = re.compile(
+    rf"(?<![〇零一二两三四五六七八九十百千万亿第每])(?P<first>{_CN_TERM})(?P<rest>(?:比{_CN_TERM}){{1,3}})"
+    r"(?![〇零一二两三四五六七八九十百千万亿])"
+)
 _UNIT_AFTER = re.compile(rf"{_SP}(?:万|亿|千|百|{unit_pattern()})")
 _RATIO_CUES = re.compile("比例|比率|配比|之比|比值")
 _SCORE_CUES = re.compile("比分|战胜|击败|打败|获胜|负于|比赛|赛季|决赛|半场")
@@ -92,8 +104,20 @@ def _is_clock_time(terms: list[str], separators: str) -> bool:
 def _ratio(text: str, m: re.Match, names: list[tuple[int, int]]) -> Figure | None:
     start, end = m.span()
     written = m.group()
-    terms = _TERMS.findall(written)
-    separators = _TERMS.sub("", written)
+    if m.re is _CN_RATIO:
+        values = [cn_value(t) for t in written.split("比")]
+        if any(v is None for v in values):
+            return None
+        terms, separators = [str(v) for v in values], "比" * (len(values) - 1)
+        cued = (
+            text[:start].rstrip(" ").endswith(("按", "以", "按照"))
+            or _RATIO_CUES.search(_clause(text, start, end))
+            or text.startswith(_CN_RATIO_VERBS, end)
+        )
+        if not cued:
+            return None
+    else:
+        terms, separators = _TERMS.findall(written), _TERMS.sub("", written)
     clause = _clause(text, start, end)
     if (
         any(t != "0" and t.startswith("0") and not t.startswith("0.") for t in terms)
@@ -133,4 +157,5 @@ def _ratio(text: str, m: re.Match, names: list[tuple[int, int]]) -> Figure | Non
 
 def ratio_figures(text: str, names: list[tuple[int, int]]) -> list[Figure]:
     """The ratios of ``text`` in text order (see the module docstring for the rules)."""
-    return [f for m in _RATIO.finditer(text) if (f := _ratio(text, m, names))]
+    matches = sorted([*_RATIO.finditer(text), *_CN_RATIO.finditer(text)], key=lambda m: m.start())
+    return [f for m in matches if (f := _ratio(text, m, names))]

@@ -4,6 +4,7 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -19,6 +20,9 @@ class Category(Curated):
     number = models.PositiveSmallIntegerField(_("编号"), unique=True)
     name = models.CharField(_("名称"), max_length=100, unique=True)
     slug = models.SlugField(_("短名"), max_length=100, unique=True)
+    # Curated like ``name`` (fixtures/manifests/003_….toml fills it, staff edits survive reloads);
+    # the English pages show it, and fall back to ``name`` while it is empty.
+    name_en = models.CharField(_("英文名称"), max_length=150, blank=True)
 
     objects = CategoryManager()
     history = HistoricalRecords()
@@ -40,6 +44,12 @@ class Category(Curated):
 
     def __str__(self) -> str:
         return f"{self.number}. {self.name}"
+
+    def display_name(self, language: str | None = None) -> str:
+        """The name for ``language`` (default: the active one): ``name_en`` on English pages when set."""
+        if (language or get_language() or "").startswith("en") and self.name_en:
+            return self.name_en
+        return self.name
 
     def get_absolute_url(self) -> str:
         return reverse("practices:category-detail", kwargs={"slug": self.slug})

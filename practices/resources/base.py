@@ -21,6 +21,19 @@ class MessageOnlyError(results.Error):
         return ""
 
 
+class _NoDiff:
+    """The diff of a row that nobody will see (the confirm's)."""
+
+    def __init__(self, resource, instance, new):
+        pass
+
+    def compare_with(self, resource, instance):
+        pass
+
+    def as_html(self):
+        return []
+
+
 class CatalogueResource(resources.ModelResource):
     """Natural keys, strict headers, duplicate-key and formula handling shared by every Resource."""
 
@@ -154,11 +167,16 @@ class CatalogueResource(resources.ModelResource):
 
     # ---- import: writing (the confirm) and not writing (the preview)
     def import_data_inner(self, dataset, dry_run, *args, **kwargs):
+        self._confirming = not dry_run
         if dry_run:
             return super().import_data_inner(dataset, dry_run, *args, **kwargs)
         # The search words of every imported record are rewritten once, at the end, in the import's transaction.
         with search_index_deferred():
             return super().import_data_inner(dataset, dry_run, *args, **kwargs)
+
+    def get_diff_class(self):
+        # The confirm redirects and shows no diff: rendering one per row would be wasted work.
+        return _NoDiff if getattr(self, "_confirming", False) else super().get_diff_class()
 
     def save_instance(self, instance, is_create, row, **kwargs):
         if self._is_dry_run(kwargs):
@@ -180,7 +198,9 @@ class CatalogueResource(resources.ModelResource):
         if "status" in errors:
             return
         try:
-            record_status_apply(instance=instance, user=self.user)
+            # A Resource that prefetched the stored rows passes the stored status (no query per row).
+            record_status_apply(instance=instance, user=self.user,
+                                stored_status=getattr(instance, "_import_stored_status", ""))
         except PermissionDenied as exc:
             errors["status"] = ValidationError(str(exc))
 

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from django.db.models import Count
 from django.http import QueryDict
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from ..catalogue_cache import catalogue_cached
@@ -61,6 +62,7 @@ class FacetRow(NamedTuple):
     name: str
     pinyin: str
     n: int
+    name_en: str = ""  # categories only: the curated English name (rows cached before it existed lack it)
 
 
 def filter_signature(filterset) -> dict | None:
@@ -82,7 +84,8 @@ def _cached(name: str, filterset, compute: Callable[[], dict]) -> dict:
 
 
 def _rows(counts: dict[int, int], places: Iterable[dict], *, order: Callable) -> list[FacetRow]:
-    rows = [FacetRow(p["pk"], p["slug"], p["name"], p.get("pinyin") or "", counts[p["pk"]]) for p in places]
+    rows = [FacetRow(p["pk"], p["slug"], p["name"], p.get("pinyin") or "", counts[p["pk"]], p.get("name_en") or "")
+            for p in places]
     return sorted(rows, key=order)
 
 
@@ -113,7 +116,7 @@ def practice_list_summary(*, filterset: PracticeFilterSet) -> dict:
             PracticeEntry.objects.filter(practice__in=practice_ids("province")).order_by()
             .values_list("city__province_id").annotate(n=Count("practice_id", distinct=True))
         )
-        categories = Category.objects.filter(pk__in=by_category).values("pk", "slug", "name", "number")
+        categories = Category.objects.filter(pk__in=by_category).values("pk", "slug", "name", "name_en", "number")
         cities = City.objects.filter(pk__in=by_city).values("pk", "slug", "name", "pinyin", "adcode",
                                                              "province__adcode")
         provinces = Province.objects.filter(pk__in=by_province).values("pk", "slug", "name", "pinyin", "adcode")
@@ -155,6 +158,9 @@ def _facet_rows(summary: dict) -> dict[str, list[FacetRow]]:
 
 
 def _name(row) -> str:
+    """A category's label: the curated English name on English pages (FacetRow or Category alike)."""
+    if get_language().startswith("en") and getattr(row, "name_en", ""):
+        return row.name_en
     return row.name
 
 
@@ -196,7 +202,7 @@ def case_report_list_summary(*, filterset: CaseReportFilterSet) -> dict:
             .values_list("category_id").annotate(n=Count("casereport_id", distinct=True))
         )
         provinces = Province.objects.filter(pk__in=by_province).values("pk", "slug", "name", "pinyin", "adcode")
-        categories = Category.objects.filter(pk__in=by_category).values("pk", "slug", "name", "number")
+        categories = Category.objects.filter(pk__in=by_category).values("pk", "slug", "name", "name_en", "number")
         province_order = {p["pk"]: p["adcode"] for p in provinces}
         numbers = {c["pk"]: c["number"] for c in categories}
         return {
@@ -229,7 +235,7 @@ def filter_conditions(selected: dict[str, object]) -> list[str]:
     """The active filters as phrases: ["类别为“…”", "城市为台州市", "包含“融资”", …] (any FilterSet's)."""
     phrases = []
     if selected.get("category") is not None:
-        phrases.append(_("类别为“%(name)s”") % {"name": selected["category"].name})
+        phrases.append(_("类别为“%(name)s”") % {"name": selected["category"].display_name()})
     if selected.get("city") is not None:
         phrases.append(_("城市为%(name)s") % {"name": place_label(selected["city"])})
     if selected.get("province") is not None:

@@ -52,7 +52,8 @@ def catalogue_totals() -> dict[str, int]:
             "cities": entries.order_by().values("city_id").distinct().count(),
             "provinces": entries.order_by().values("city__province_id").distinct().count(),
             "entries": entries.count(),
-            "metrics": Metric.objects.filter(entry__practice__status=Status.PUBLISHED).count(),
+            # Every published metric, of practices and of case reports alike (what /metrics/ lists).
+            "metrics": Metric.objects.published().count(),
             "case_reports": CaseReport.objects.published().count(),
         }
 
@@ -119,11 +120,15 @@ def category_city_matrix(*, max_cities: int = MATRIX_MAX_CITIES) -> dict:
 
 
 def case_report_latest(*, limit: int = 5) -> list[CaseReport]:
-    """The most recently published case reports, newest first, province and source loaded. One query."""
+    """The most recently published case reports, newest first, province and source loaded. One query.
+
+    Undated reports (a source that prints no date) come last on every database: PostgreSQL
+    would put NULLs first in a descending order, SQLite last.
+    """
     return list(
         CaseReport.objects.published().select_related("province", "source")
         .defer("body", "source_spans", "source__raw_text", "source__non_article_parts")
-        .order_by("-published_at", "source__filename", "position")[:limit]
+        .order_by(F("published_at").desc(nulls_last=True), "source__filename", "position")[:limit]
     )
 
 

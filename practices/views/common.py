@@ -9,8 +9,10 @@ from django.http import HttpRequest, QueryDict
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from .. import params as strict_params
 from ..filters import PublishedFilterSet
 from ..lists import PUBLIC_LISTS, PublicList
+from ..params import InvalidParam
 
 PER_PAGE_CHOICES = (10, 20, 50, 100)
 DEFAULT_PER_PAGE = 20
@@ -18,43 +20,35 @@ DEFAULT_PER_PAGE = 20
 
 @dataclass
 class Listing:
-    """One page of a list, with the notices about parameters that had to be corrected."""
+    """One page of a list; ``refused`` names the page parameters whose values were refused."""
 
     page: Page
     per_page: int
     notices: list[str] = field(default_factory=list)
+    refused: list[InvalidParam] = field(default_factory=list)
 
 
 def paginate(request: HttpRequest, queryset: QuerySet, *, default_per_page: int = DEFAULT_PER_PAGE,
              count: int | None = None) -> Listing:
     """The requested page of ``queryset``; never raises on a bad ``page`` or ``per_page``.
 
-    A malformed page number shows the first page and a page past the end the
-    last one, each with a notice: a shared link that has gone stale still
-    lands somewhere useful. Two queries (count and rows); one when ``count``
-    (the queryset's length, e.g. a cached one) is given.
+    One rule with the API and the exports (``practices.params``): a malformed
+    ``page`` or ``per_page`` is refused, and the page shows the empty state
+    naming it (``list_context``), as for an unknown filter value. A page past
+    the end shows the last one with a notice: a shared link that has gone stale
+    still lands somewhere useful. Two queries (count and rows); one when
+    ``count`` (the queryset's length, e.g. a cached one) is given.
     """
     notices: list[str] = []
-    per_page_text = request.GET.get("per_page", "")
-    per_page = default_per_page
-    if per_page_text:
-        if per_page_text.isascii() and per_page_text.isdigit() and int(per_page_text) in PER_PAGE_CHOICES:
-            per_page = int(per_page_text)
-        else:
-            notices.append(_("每页条数只能是 %(choices)s，已按每页 %(per_page)s 条显示。") % {
-                "choices": "、".join(str(choice) for choice in PER_PAGE_CHOICES), "per_page": per_page,
-            })
+    per_page, per_page_problem = strict_params.page_size(request.GET, name="per_page", default=default_per_page,
+                                                  maximum=max(PER_PAGE_CHOICES), choices=PER_PAGE_CHOICES)
+    number, page_problem = strict_params.page_number(request.GET)
+    refused = [problem for problem in (page_problem, per_page_problem) if problem is not None]
+    if refused:
+        return Listing(page=Paginator(queryset.none(), per_page).page(1), per_page=per_page, refused=refused)
     paginator = Paginator(queryset, per_page)
     if count is not None:
         paginator.count = count  # shadows the cached_property: no COUNT query
-    page_text = request.GET.get("page", "")
-    number = 1
-    if page_text:
-        # ASCII only: "²".isdigit() is true but int("²") fails (found by fuzzing).
-        if page_text.isascii() and page_text.isdigit() and len(page_text) < 10 and int(page_text) >= 1:
-            number = int(page_text)
-        else:
-            notices.append(_("页码“%(page)s”无效，已显示第 1 页。") % {"page": page_text})
     if number > paginator.num_pages:
         notices.append(_("没有第 %(page)s 页，已显示最后一页（第 %(last)s 页）。") % {
             "page": number, "last": paginator.num_pages,
@@ -121,8 +115,8 @@ def list_context(request: HttpRequest, *, public_list: PublicList, filterset: Pu
     (pagination, facets, downloads) keep every accepted parameter and drop
     the refused ones.
     """
-    params = clean_params(request.GET, set(filterset.form.errors))
-    rejection = filterset.rejection_message()
+    params = clean_params(request.GET, set(filterset.form.errors) | {problem.name for problem in listing.refused})
+    rejection = filterset.rejection_message() or " ".join(problem.reason for problem in listing.refused)
     return {
         "filterset": filterset,
         "listing": listing,

@@ -12,6 +12,8 @@ page of ``practices.middleware`` is standalone for the same reason.)
 
 from __future__ import annotations
 
+import re
+
 from django.http import (
     Http404,
     HttpRequest,
@@ -23,7 +25,29 @@ from django.http import (
 )
 from django.template import loader
 from django.urls import Resolver404
+from django.utils import translation
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import requires_csrf_token
+
+from ..params import requested_language, shown_value
+from ..problems import problem_response
+
+# The exports' addresses (practices/open_data_urls.py), any format: a program follows them too.
+EXPORT_PATH = re.compile(r"^/(?:practices|case-reports|metrics)/export\.[^/]*$")
+
+
+def is_open_data_path(path: str) -> bool:
+    """True for the API's and the exports' addresses, whose errors are problem documents."""
+    return (path.startswith("/api/") and not path.startswith("/api/docs/")) or bool(EXPORT_PATH.match(path))
+
+
+def _problem(request: HttpRequest, status: int, detail, headers: dict | None = None) -> HttpResponse:
+    language, _problem_ = requested_language(request.GET)
+    with translation.override(language):
+        response = problem_response(status, str(detail), headers=headers)
+    response["Content-Language"] = language
+    return response
 
 
 def _detail(exception: Exception | None) -> str:
@@ -54,16 +78,27 @@ def _render(
 
 @requires_csrf_token  # the language switcher's form needs a token even on an error page
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if is_open_data_path(request.path):
+        return _problem(request, 400, _("请求有误。"))
     return _render(request, "400.html", HttpResponseBadRequest)
 
 
 @requires_csrf_token
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if is_open_data_path(request.path):
+        return _problem(request, 403, _("禁止访问。"))
     return _render(request, "403.html", HttpResponseForbidden)
 
 
 @requires_csrf_token
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if is_open_data_path(request.path):
+        language, _problem_ = requested_language(request.GET)
+        with translation.override(language):
+            detail = _detail(exception) or gettext("没有这个地址：%(path)s。") % {"path": shown_value(request.path, limit=100)}
+            response = problem_response(404, detail)
+        response["Content-Language"] = language
+        return response
     return _render(request, "404.html", HttpResponseNotFound, exception)
 
 
@@ -72,6 +107,9 @@ def too_many_requests(
     request: HttpRequest, exception: Exception | None = None, retry_after: int | None = None
 ) -> HttpResponse:
     """429 for any rate limit (the login lockout has its own page, practices/locked_out.html)."""
+    if is_open_data_path(request.path):
+        return _problem(request, 429, _("请求过于频繁，请稍后重试。"),
+                        headers={"Retry-After": str(retry_after)} if retry_after else None)
     response = _render(request, "429.html", HttpResponse, retry_after=retry_after)
     response.status_code = 429
     if retry_after:
@@ -81,4 +119,6 @@ def too_many_requests(
 
 def server_error(request: HttpRequest) -> HttpResponse:
     """500: the standalone page, rendered without the request (no context processors, no database)."""
+    if is_open_data_path(request.path):
+        return _problem(request, 500, _("服务器内部错误，已记录，请稍后重试。"))
     return HttpResponseServerError(loader.get_template("500.html").render())

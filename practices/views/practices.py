@@ -55,6 +55,7 @@ def practice_detail(request: HttpRequest, number: int) -> HttpResponse:
         "next": following,
         "related": selectors.practice_case_reports(practice=practice),
         "practice_metrics": [metric for entry in practice.entries.all() for metric in entry.metrics.all()],
+        "practice_lines": (practice.line_start, practice.line_end or practice.line_start) if practice.line_start else None,
     })
 
 

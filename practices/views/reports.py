@@ -3,11 +3,12 @@ from __future__ import annotations
 
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from .. import selectors
 from ..lists import CASE_REPORTS, METRICS, PUBLIC_LISTS
-from ..models import CaseReport
+from ..models import CaseReport, SourceDocument
 from ..selectors.case_reports import case_report_by_id
 from .common import export_links, list_context, paginate
 
@@ -37,11 +38,25 @@ def case_report_detail(request: HttpRequest, source: str, position: int) -> Http
         return redirect(canonical, permanent=True)
     return render(request, "practices/case_report_detail.html", {
         "report": report,
+        # The newspaper's byline marker ("■本报记者 …") is layout, not part of the name.
+        "byline": report.byline.lstrip("■□◆● ").strip(),
+        "span_note": _span_lines(report),
         "paragraphs": selectors.case_report_paragraphs(report=report),
         # The report's own figures, as public as a practice's (one query).
         "metrics": list(report.metrics.order_by("position")),
         "related": selectors.case_report_related_practices(report=report),
     })
+
+
+def _span_lines(report: CaseReport) -> str:
+    """"原文第 a–b 行": the lines of the source the report's text spans (for its citation)."""
+    spans = report.source_spans or []
+    raw = SourceDocument.objects.filter(pk=report.source_id).values_list("raw_text", flat=True).first() or ""
+    if not spans or not raw:
+        return ""
+    start, end = min(span[0] for span in spans), max(span[1] for span in spans)
+    first, last = raw.count("\n", 0, start) + 1, raw.count("\n", 0, max(end - 1, start)) + 1
+    return _("原文第 %(start)s–%(end)s 行") % {"start": first, "end": last}
 
 
 def case_report_redirect(request: HttpRequest, pk: int) -> HttpResponse:
@@ -76,8 +91,18 @@ def metric_list(request: HttpRequest) -> HttpResponse:
 
 
 def about(request: HttpRequest) -> HttpResponse:
+    """/about/: the data page (what, licence, codebook, sources with checksums, version, downloads)."""
+    from ..catalogue_cache import catalogue_cached
+    from ..release import codebook_table
+    from ..release_docs import LICENCE_NAME, LICENCE_URL
+    from ..templatetags.citation import revision_changed
+
     return render(request, "practices/about.html", {
         "sources": selectors.source_list(),
         "totals": selectors.catalogue_totals(),
+        # Stored until the catalogue changes: its examples are read from the exports (about 15 queries).
+        "codebook": catalogue_cached("codebook_table", {"language": get_language()}, codebook_table),
+        "licence": {"name": LICENCE_NAME, "url": LICENCE_URL},
+        "revision_changed": revision_changed(),
         "exports": {kind.replace("-", "_"): export_links(QueryDict(), kind=kind) for kind in PUBLIC_LISTS},
     })

@@ -38,6 +38,11 @@ TUNING = Path(__file__).resolve().parents[1] / "data" / "metric_labels_tuning.js
         ("新增首贷户占存量贷款户数14.2%。", "14.2%", "占存量贷款户数"),
         ("平均兑现时限从原来4个月变为2个月以内。", "2个月", "兑现时限"),
         ("实现开办企业0成本、1环节办理，0.5天内办结。", "0.5天", "办结时长"),
+        # a run of counts written back to back takes the noun after the whole run (and its class word)
+        ("归集30多个部门118大类4000多细项4.17亿条信用信息，", "30多个", "部门"),
+        ("归集30多个部门118大类4000多细项4.17亿条信用信息，", "118大类", "信用信息大类"),
+        ("归集30多个部门118大类4000多细项4.17亿条信用信息，", "4000多细项", "信用信息细项"),
+        ("归集30多个部门118大类4000多细项4.17亿条信用信息，", "4.17亿条", "信用信息"),
     ],
 )
 def test_labels_name_the_measured_thing(text, raw, label):
@@ -96,6 +101,14 @@ def test_heldout_sample_is_large_and_varied():
     assert all(item["acceptable"] for item in items)
 
 
+@pytest.mark.parametrize("items", [heldout_items, tuning_items], ids=["heldout", "tuning"])
+def test_each_sample_item_names_one_figure_once(items):
+    """An item points at one figure: no two items share sentence, figure and occurrence, and it exists."""
+    keys = [(item["sentence"], item["raw"], item.get("occurrence", 0)) for item in items()]
+    assert len(keys) == len(set(keys))
+    assert all(sentence.count(raw) > occurrence for sentence, raw, occurrence in keys)
+
+
 def test_tuning_sample_is_large_and_apart_from_the_heldout_sample():
     items = tuning_items()
     owners = {item["owner"] for item in items}
@@ -109,7 +122,8 @@ def test_tuning_sample_is_large_and_apart_from_the_heldout_sample():
 # multiple of 3, and the case reports of sources 000, 002 and 004).  Tuning accuracy: 0.583 with the
 # rules before issue 13's rework, 0.861 (389/452) after it, 0.876 (396/452) after the generalisation
 # pass, which was judged by splitting the tuning owners in two halves (crc32 of the owner, even/odd):
-# 243/278 = 0.874 and 153/174 = 0.879, a change kept only if it lowered neither half.
+# 243/278 = 0.874 and 153/174 = 0.879, a change kept only if it lowered neither half.  2026-12-07: runs of
+# counts written back to back ("118大类4000多细项4.17亿条信用信息") take the noun after the run: 0.881 (398/452).
 TUNING_FLOOR = 0.87
 
 
@@ -126,7 +140,14 @@ def test_label_accuracy_on_the_tuning_sample_does_not_regress():
 # ratio labels, rate heads) measured once more as an aggregate: 0.732 (123/168).  The tuning gains (0.58 -> 0.86) carry over
 # only slightly, so the issue's target (0.85) is not met: the strict xfail below tracks it and starts
 # failing as soon as the target is reached; the floor guards against regressions.
-HELDOUT_FLOOR, HELDOUT_TARGET = 0.73, 0.85
+# 2026-12-07: two items that meant the second 20% / 500项 of their sentence lacked "occurrence": 1 (fixed,
+# no label changed): 0.738 (124/168).  A blind re-judgement of the same outputs by an editor who saw
+# neither the rules nor the acceptable lists accepted 109/168 (0.649): metric_labels_heldout_review.json.
+# A learned ranker over the jieba spans around the figure (logistic regression, owner-grouped 5-fold
+# cross-validation on the tuning sample) reached 0.650 without the rules' output as a feature and 0.874
+# with it (the rules alone: 0.876), although an acceptable label is among its candidates for 0.95 of
+# the items: not adopted.
+HELDOUT_FLOOR, HELDOUT_TARGET = 0.735, 0.85
 
 
 def test_label_accuracy_on_the_heldout_sample_does_not_regress():
@@ -134,7 +155,7 @@ def test_label_accuracy_on_the_heldout_sample_does_not_regress():
     assert accuracy >= HELDOUT_FLOOR, f"label accuracy={accuracy:.3f}; wrong: {len(wrong)}"
 
 
-@pytest.mark.xfail(strict=True, reason="issue 13 target: held-out label accuracy 0.732 < 0.85")
+@pytest.mark.xfail(strict=True, reason="issue 13 target: held-out label accuracy 0.738 < 0.85")
 def test_label_accuracy_on_the_heldout_sample_reaches_the_target():
     accuracy, wrong = label_accuracy(heldout_items())
     assert accuracy >= HELDOUT_TARGET, f"label accuracy={accuracy:.3f}; wrong: {len(wrong)}"

@@ -49,6 +49,12 @@ def ratio(text: str) -> ExtractedMetric:
         ("按1:20放大。", "1:20", "1", ":20", "0.05", ":1"),
         ("风险按4:6分担。", "4:6", "4", ":6", "0.6667", ":1"),
         ("放大30:1。", "30:1", "30", ":1", "30", ":1"),
+        # Chinese numerals, with a cue (按/以 before, 比例 in the clause, 配套/分担 after)
+        ("按照一比一的比例配套。", "一比一", "1", ":1", "1", ":1"),
+        ("市区两级一比一配套。", "一比一", "1", ":1", "1", ":1"),
+        ("由三方按三比二比一分担风险。", "三比二比一", "3", ":2:1", "3", ":2:1"),
+        ("以二比三出资。", "二比三", "2", ":3", "0.6667", ":1"),
+        ("按十比一放大。", "十比一", "10", ":1", "10", ":1"),
     ],
 )
 def test_ratios(text, raw, value, unit, normalized, normalized_unit):
@@ -95,6 +101,10 @@ def test_a_ratio_takes_qualifiers_like_other_figures():
         "1:05开始",  # a leading zero
         "版本1.2.3:4",  # glued to a decimal point
         "编号12:34:56:78:90",  # more than 4 terms
+        "这一比一般的好",  # Chinese numerals without a ratio cue: 一般, not 一比一
+        "甲队以三比二战胜乙队",  # a score in Chinese numerals
+        "二比一",
+        "第一比二",
     ],
 )
 def test_not_a_ratio(text):
