@@ -70,11 +70,11 @@ serve: install
 	  DJANGO_ALLOWED_HOSTS=$${DJANGO_ALLOWED_HOSTS:-127.0.0.1,localhost} \
 	  $(BIN)/gunicorn -c catalogue/gunicorn.py catalogue.wsgi --bind 127.0.0.1:8000 --workers 2 --access-logfile -
 
-## make test: lint, then the whole suite on SQLite, then on PostgreSQL (about 10 minutes; see README)
+## make test: lint, then the whole suite on SQLite, then on PostgreSQL (about 20 minutes; see README)
 # The "ci" hypothesis profile: 10,000 parser cases and 10,200 query-parameter cases (half per database).
 test: install-test browser-deps loadtest-deps lint test-sqlite test-postgres
 
-## make test-fast: lint, then every test not marked slow or browser, on SQLite (about 1.5 minutes; no root, no apt)
+## make test-fast: lint, then every test not marked slow or browser, on SQLite (about 2.5 minutes; no root, no apt)
 test-fast: install-test lint
 	@echo "== pytest on SQLite: not slow, not browser =="
 	@$(call run_pytest,$(TEST_ENV) DATABASE_URL=,$(XDIST) -m "not slow and not browser")
