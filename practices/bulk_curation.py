@@ -175,6 +175,11 @@ def curated_records_bulk_create(*, records: Sequence[models.Model], user, reason
         model._default_manager.db_manager(alias).bulk_create(batch, batch_size=BATCH_SIZE)
         history_copy(model=model, pks=[record.pk for record in batch], user=user, reason=reason, history_type="+")
 
+    _write_in_batches(records, write, alias=alias)
+
+
+def _write_in_batches(records: Sequence[models.Model], write, *, alias: str) -> None:
+    """``write`` each batch in its own savepoint; a batch the database refuses is retried row by row to name the row."""
     for batch in _batches(records):
         try:
             with transaction.atomic(using=alias):
@@ -259,12 +264,7 @@ def records_bulk_write(*, records: Sequence[models.Model], stored: dict[object, 
             cursor.executemany(sql, rows)
         history_copy(model=model, pks=[r.pk for r in batch], user=user, reason=reason, history_type="~")
 
-    for batch in _batches(records):
-        try:
-            with transaction.atomic(using=alias):
-                write(batch)
-        except DatabaseError as exc:
-            raise _refused(batch, exc, write) from exc
+    _write_in_batches(records, write, alias=alias)
 
 
 def curated_records_bulk_update(*, records: Sequence[models.Model], user, reason: str) -> None:

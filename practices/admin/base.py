@@ -92,7 +92,19 @@ def inline_diff(old: str, new: str, context: int = 20) -> tuple[str, str]:
     return mark_safe("".join(left)), mark_safe("".join(right))  # every part is escaped above
 
 
-class HistoryAdmin(SimpleHistoryAdmin):
+class VersionConflictMessageMixin:
+    """A change form whose save lost a version race shows the conflict instead of a 500."""
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except services.VersionConflict as conflict:
+            # A save that raced past the form check: nothing was written (the view is atomic).
+            self.message_user(request, conflict.message, messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+
+class HistoryAdmin(VersionConflictMessageMixin, SimpleHistoryAdmin):
     """History, revert (after a confirmation page), restore of deleted records, versioned saves."""
 
     class Media:
@@ -170,14 +182,6 @@ class HistoryAdmin(SimpleHistoryAdmin):
     def delete_model(self, request, obj):
         obj._history_user = request.user
         super().delete_model(request, obj)
-
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except services.VersionConflict as conflict:
-            # A save that raced past the form check: nothing was written (the view is atomic).
-            self.message_user(request, conflict.message, messages.ERROR)
-            return HttpResponseRedirect(request.get_full_path())
 
     def changelist_view(self, request, extra_context=None):
         try:

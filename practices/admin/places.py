@@ -1,15 +1,14 @@
 """Categories, provinces, cities (curated, importable) and source documents (their description curated)."""
 from __future__ import annotations
 
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.db import models
-from django.http import HttpResponseRedirect
 
 from .. import services
 from ..forms import VERSION_FIELD, VersionedModelForm, expected_version_of
 from ..models import CaseReport, Category, City, Practice, PracticeEntry, Province, SourceDocument
 from ..resources import CategoryResource, CityResource, ProvinceResource
-from .base import excerpt
+from .base import VersionConflictMessageMixin, excerpt
 from .importing import CatalogueAdmin
 from .scale import related_count
 
@@ -66,7 +65,7 @@ class CityAdmin(CatalogueAdmin):
 
 
 @admin.register(SourceDocument)
-class SourceDocumentAdmin(admin.ModelAdmin):
+class SourceDocumentAdmin(VersionConflictMessageMixin, admin.ModelAdmin):
     """Sources are vendored files checked by SHA-256: their file, kind and text are shown, never edited.
 
     Staff curate the description a citation needs (title, publisher, date, issue, address): saved
@@ -91,13 +90,6 @@ class SourceDocumentAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         services.curated_record_save(instance=obj, user=request.user, expected_version=expected_version_of(form))
-
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except services.VersionConflict as conflict:
-            self.message_user(request, conflict.message, messages.ERROR)
-            return HttpResponseRedirect(request.get_full_path())
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(
