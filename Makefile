@@ -68,7 +68,7 @@ serve: install
 	DJANGO_DEBUG=0 $(BIN)/python manage.py db_worker -v0 & \
 	DJANGO_DEBUG=0 DJANGO_SECURE_SSL_REDIRECT=$${DJANGO_SECURE_SSL_REDIRECT:-0} \
 	  DJANGO_ALLOWED_HOSTS=$${DJANGO_ALLOWED_HOSTS:-127.0.0.1,localhost} \
-	  $(BIN)/gunicorn -c catalogue/gunicorn.py catalogue.wsgi --bind 127.0.0.1:8000 --workers 2 --access-logfile -
+	  $(BIN)/gunicorn -c catalogue/gunicorn.py catalogue.wsgi --bind 127.0.0.1:8000 --access-logfile -
 
 ## make test: lint, then the whole suite on SQLite, then on PostgreSQL (about 20 minutes; see README)
 # The "ci" hypothesis profile: 10,000 parser cases and 10,200 query-parameter cases (half per database).

@@ -92,6 +92,9 @@ def child_env(options: HarnessOptions, url: str) -> dict[str, str]:
         # As behind a TLS-terminating proxy: requests say X-Forwarded-Proto: https.
         "DJANGO_SECURE_PROXY_SSL_HEADER": "1",
         "PYTHONUNBUFFERED": "1",
+        # The page cache would answer every repeated request from its store: the benchmark times
+        # what a page costs to make (a cache miss); `manage.py loadtest` times hits and mixes.
+        "DJANGO_PAGE_CACHE": "0",
     })
     env.update(options.extra_env)
     return env

@@ -286,15 +286,30 @@ IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 # Import and export need their own permissions (import_<model>, export_<model>; see the 编辑/审核 roles).
 IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "import"
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "export"
+# Whole anonymous pages under the catalogue revision (practices/page_cache.py). A file cache by
+# default: shared by the workers of one machine, with no server to run. Several machines share
+# Redis instead (REDIS_URL, e.g. redis://127.0.0.1:6379/1). Pages of older revisions are
+# unreachable (the key holds the revision) and simply expire. DJANGO_PAGE_CACHE=0 stores nothing:
+# every request renders (how the benchmarks time a miss).
+if not env_bool("DJANGO_PAGE_CACHE", True):
+    PAGE_CACHE = {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}
+elif os.environ.get("REDIS_URL"):
+    PAGE_CACHE = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": os.environ["REDIS_URL"],
+                  "TIMEOUT": 3600}
+else:
+    PAGE_CACHE = {
+        # Django's file cache, checking its size on one write in 100 rather than on every write.
+        "BACKEND": "practices.cache_backends.OccasionalCullFileCache",
+        "LOCATION": os.environ.get("DJANGO_PAGE_CACHE_DIR", "") or str(BASE_DIR / "var" / "page-cache"),
+        "TIMEOUT": 3600,
+        "OPTIONS": {"MAX_ENTRIES": 20000, "CULL_EVERY": 100},
+    }
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",
         # Not "catalogue_cache": that is practices/catalogue_cache.py, an unrelated module with its own tables.
         "LOCATION": "django_cache",
     },
-    # Whole anonymous pages under the catalogue revision (practices/page_cache.py). A file cache
-    # by default: shared by the workers of one machine, with no server to run. Several machines
-    # share Redis instead (REDIS_URL, e.g. redis://127.0.0.1:6379/1).
     # A background import's progress, written by the worker while its transaction is open (so not
     # in the database, which would hide it until the commit) and read by the progress page.
     "jobs": {
@@ -304,16 +319,14 @@ CACHES = {
         "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
         "LOCATION": os.environ.get("DJANGO_JOB_CACHE_DIR", "") or str(BASE_DIR / "var" / "job-progress"),
     },
-    "pages": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
-        "LOCATION": os.environ["REDIS_URL"],
-        # Pages of older revisions are unreachable (the key holds the revision); let them expire.
+    "pages": PAGE_CACHE,
+    # Rendered facet panels and the home matrix under the catalogue revision (practices/fragments.py):
+    # small, per process; a write makes every stored fragment unreachable.
+    "fragments": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "fragments",
         "TIMEOUT": 3600,
-    } if os.environ.get("REDIS_URL") else {
-        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-        "LOCATION": os.environ.get("DJANGO_PAGE_CACHE_DIR", "") or str(BASE_DIR / "var" / "page-cache"),
-        "TIMEOUT": 3600,
-        "OPTIONS": {"MAX_ENTRIES": 20000},
+        "OPTIONS": {"MAX_ENTRIES": 500},
     },
 }
 

@@ -5,12 +5,12 @@ A list with facets (``api.FacetedListMixin``) adds ``description`` and
 """
 from __future__ import annotations
 
-from django.core.paginator import Paginator as DjangoPaginator
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import NotFound
 from rest_framework.pagination import PageNumberPagination
 
 from . import params
+from .pagination import KeysFirstPaginator
 from .problems import InvalidParameters
 
 # Big enough for bulk use (the whole catalogue is 72 practices), small enough
@@ -27,6 +27,7 @@ class CataloguePagination(PageNumberPagination):
 
     page_size_query_param = "page_size"
     max_page_size = MAX_PAGE_SIZE
+    django_paginator_class = KeysFirstPaginator  # deep pages read their keys first (practices/pagination.py)
 
     def problems(self, request) -> list[params.InvalidParam]:
         _number, page_problem = params.page_number(request.query_params, name=self.page_query_param)
@@ -84,7 +85,7 @@ class FacetedPagination(CataloguePagination):
     known_count: int | None = None
 
     def django_paginator_class(self, queryset, page_size):
-        paginator = DjangoPaginator(queryset, page_size)
+        paginator = KeysFirstPaginator(queryset, page_size)
         if self.known_count is not None:
             paginator.count = self.known_count  # shadows the cached_property: no COUNT query
         return paginator

@@ -35,7 +35,7 @@ import io
 import json
 import re
 import zipfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 
 import tablib
 from django.http import FileResponse, HttpRequest, HttpResponseBase, StreamingHttpResponse
@@ -43,12 +43,10 @@ from django.utils import translation
 from django.utils.http import content_disposition_header
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from import_export.widgets import ForeignKeyWidget
 
-from . import params, resources
+from . import export_rows, params, resources
 from .lists import PUBLIC_LISTS
 from .middleware import database_unavailable_reason
-from .models import SEARCH_FIELDS, Practice, PracticeEntry
 from .problems import problem_response, unavailable_problem
 
 CONTENT_TYPES = {
@@ -57,7 +55,7 @@ CONTENT_TYPES = {
     "json": "application/json; charset=utf-8",
 }
 # Rows per database round trip; also the CSV/JSON write batch.
-CHUNK_SIZE = 1000
+CHUNK_SIZE = export_rows.CHUNK_SIZE
 # Fixed member timestamps make an XLSX byte-identical for the same rows (the
 # zip format cannot store dates before 1980).
 FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
@@ -82,20 +80,20 @@ class Table:
     def rows(self) -> Iterator[list]:
         """The rows in the list's order, read CHUNK_SIZE records at a time.
 
-        The ids come first, in one query that keeps the list's filters and
+        Practices take a fast path (practices.export_rows). For the rest, the ids come first, in one query that keeps the list's filters and
         order (a search is matched and ranked once); each chunk is then
         fetched by id through the Resource's own queryset (its joins and
         prefetches) without the long texts no column shows. Memory holds one
         chunk, and every chunk costs the same, where OFFSET paging (what
         import-export's ``iter_queryset`` does) rescans all earlier rows.
         """
-        ids = list(self.queryset.values_list("pk", flat=True))
-        fast = FAST_ROWS.get(type(self.resource))
+        fast = export_rows.fast_rows(self.resource, self.queryset)
         if fast is not None:
-            yield from fast(self.resource, ids)
+            yield from fast
             return
+        ids = list(self.queryset.values_list("pk", flat=True))
         base = self.resource.get_queryset()
-        heavy = export_deferred(base.model)
+        heavy = export_rows.export_deferred(base.model)
         if heavy:
             base = base.defer(*heavy)
         for start in range(0, len(ids), CHUNK_SIZE):
@@ -108,88 +106,6 @@ class Table:
     def dataset(self) -> tablib.Dataset:
         """Everything in memory (for XLSX and tests)."""
         return tablib.Dataset(*self.rows(), headers=self.headers)
-
-
-# Long texts no export column shows, by model label: deferred when reading export chunks.
-EXPORT_DEFERRED = {
-    "practices.practice": ("raw_text", *SEARCH_FIELDS, "source__raw_text"),
-    "practices.casereport": (*SEARCH_FIELDS, "source__raw_text"),
-    "practices.metric": (
-        "entry__text", "entry__practice__raw_text", *(f"entry__practice__{f}" for f in SEARCH_FIELDS),
-        "case_report__body", "case_report__source_spans", *(f"case_report__{f}" for f in SEARCH_FIELDS),
-        "case_report__source__raw_text",
-    ),
-}
-
-
-def export_deferred(model) -> tuple[str, ...]:
-    return EXPORT_DEFERRED.get(model._meta.label_lower, ())
-
-
-# The two entries columns, rendered from a practice's [(city label, text), …] in source order.
-ENTRY_CELLS: dict[str, Callable[[list[tuple[str, str]]], str]] = {
-    "cities": lambda pairs: resources.LIST_SEPARATOR.join(label for label, _ in pairs),
-    "entries": resources.render_labelled_entries,
-}
-
-
-def practice_columns(resource: resources.PracticeResource) -> list[tuple[str | None, Callable]]:
-    """(value path, render) per export column of ``resource``, in its order, for ``practice_rows``.
-
-    Read from the Resource's own fields: a plain or related field is read
-    with ``values_list(path)`` and rendered by the field's widget (a foreign
-    key as the value its widget writes, e.g. ``category__number``); an
-    entries column has no path and renders the entries (ENTRY_CELLS). Any
-    other computed column is refused: a tuple cannot run its method.
-    """
-    columns: list[tuple[str | None, Callable]] = []
-    for field in resource.get_export_fields():
-        if isinstance(field, resources.EntriesField):
-            columns.append((None, ENTRY_CELLS[field.part]))
-        elif not field.attribute or callable(getattr(resource, f"dehydrate_{resource.get_field_name(field)}", None)):
-            raise TypeError(f"practice_rows cannot build the computed column {field.column_name!r}")
-        elif isinstance(field.widget, ForeignKeyWidget):
-            columns.append((f"{field.attribute}__{field.widget.field}", _plain))
-        else:
-            columns.append((field.attribute, field.widget.render))
-    return columns
-
-
-def _plain(value) -> str:
-    return "" if value is None else str(value)
-
-
-def practice_rows(resource: resources.PracticeResource, ids: list[int]) -> Iterator[list]:
-    """PracticeResource's export rows for ``ids``, in that order, from plain tuples.
-
-    The same cells as ``resource.export_resource(practice)`` (a test compares
-    them), without building ~10 model instances a row: the columns are the
-    Resource's (``practice_columns``), read in two queries per chunk of
-    CHUNK_SIZE practices, a few µs a row.
-    """
-    homonyms = resource.homonyms()
-    columns = practice_columns(resource)
-    paths = [path for path, _ in columns if path is not None]
-    for start in range(0, len(ids), CHUNK_SIZE):
-        chunk = ids[start:start + CHUNK_SIZE]
-        heads = {row[0]: row[1:] for row in Practice.objects.filter(pk__in=chunk).values_list("pk", *paths)}
-        entries: dict[int, list[tuple[str, str]]] = {}
-        for practice_id, text, city, province in (
-            PracticeEntry.objects.filter(practice_id__in=chunk).order_by("practice_id", "position")
-            .values_list("practice_id", "text", "city__name", "city__province__name")
-        ):
-            label = resources.city_name_label(city, province, homonyms)
-            entries.setdefault(practice_id, []).append((label, text))
-        for pk in chunk:
-            if pk not in heads:  # deleted since the ids were read: left out
-                continue
-            values = iter(heads[pk])
-            pairs = entries.get(pk, [])
-            yield [render(pairs) if path is None else render(next(values)) for path, render in columns]
-
-
-# Resources whose export rows have a fast path (same cells, built from tuples).
-FAST_ROWS = {resources.PracticeResource: practice_rows}
 
 
 # Column headers for readers (``?headers=zh``), by export column name; the same word wherever a column recurs.

@@ -33,11 +33,14 @@ import functools
 import hashlib
 import os
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.conf import settings
 from django.core.cache import caches
+from django.db import connection
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.http import http_date, parse_etags
 
 from .models import CatalogueRevision
@@ -78,13 +81,29 @@ def page_cache_key(*, revision: str, request: HttpRequest) -> str:
     return hashlib.sha256(material.encode("utf-8")).hexdigest()[:40]
 
 
+@functools.cache
+def _revision_sql(vendor: str) -> tuple[str, tuple]:
+    """The revision row's SELECT, compiled by the ORM once per process and database vendor."""
+    return CatalogueRevision.objects.filter(key=1).values("token", "changed").query.sql_with_params()
+
+
 def _revision_row() -> tuple[str, datetime | None]:
-    row = CatalogueRevision.objects.filter(key=1).values_list("token", "changed").first()
+    # Run on every anonymous request, cache hits included: as raw SQL it costs a third of what the
+    # ORM's per-call compilation does (profiled: ~0.1 against ~0.35 ms, most of a hit's CPU).
+    sql, params = _revision_sql(connection.vendor)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
     if row is None:
         from .catalogue_cache import catalogue_revision
 
         return catalogue_revision(), None
-    return row
+    token, changed = row
+    if isinstance(changed, str):  # SQLite hands back text
+        changed = parse_datetime(changed)
+    if changed is not None and timezone.is_naive(changed):
+        changed = timezone.make_aware(changed, UTC)
+    return token, changed
 
 
 class PublicPageCacheMiddleware:
@@ -112,6 +131,7 @@ class PublicPageCacheMiddleware:
         if not self.eligible(request):
             return self.get_response(request)
         revision, changed = _revision_row()
+        request.catalogue_revision = revision  # for the fragments of a page rendered below (practices/fragments.py)
         key = page_cache_key(revision=revision, request=request)
         etag = f'"{key}"'
         if etag in parse_etags(request.headers.get("If-None-Match", "")):

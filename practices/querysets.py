@@ -34,8 +34,11 @@ class PublishableQuerySet(models.QuerySet):
 class PracticeQuerySet(PublishableQuerySet):
     def in_category(self, category):
         """Practices of one Category (instance or number)."""
-        number = getattr(category, "number", category)
-        return self.filter(category__number=number)
+        if hasattr(category, "pk"):
+            # By the foreign key, not through a join on the number: the partial index on
+            # (category, number, id) then serves the filter and the order together.
+            return self.filter(category_id=category.pk)
+        return self.filter(category__number=category)
 
     def in_city(self, city):
         """Practices with an entry reported by ``city`` (City instance or slug)."""

@@ -7,6 +7,7 @@ freely. Browser tests (transactional) reload what they need themselves.
 from __future__ import annotations
 
 import os
+import sys
 
 # Django is imported inside fixtures only: the parser tests run without it
 # (pytest -p no:django) to prove the parsers never need it.
@@ -129,3 +130,25 @@ def staff_user(db):
 
     return make
 
+
+
+@pytest.fixture(autouse=True)
+def default_language():
+    """Each test starts in the default language (Chinese) with an empty fragment cache.
+
+    The test client runs requests in this thread, and the language middleware leaves the last
+    request's language active afterwards: without this, a test that reverses a URL after another
+    test fetched an /en/ page would get an /en/ address. Fragments (practices/fragments.py) live in
+    process memory, so one test's rendered facets must not reach the next.
+    """
+    if "django.conf" not in sys.modules:  # the parser tests run without Django (-p no:django) and must stay so
+        yield
+        return
+    from django.conf import settings
+    from django.core.cache import caches
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    caches["fragments"].clear()
+    yield
+    translation.activate(settings.LANGUAGE_CODE)

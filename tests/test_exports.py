@@ -340,7 +340,7 @@ def test_exports_run_a_bounded_number_of_queries(client, catalogue, django_asser
 @pytest.mark.parametrize("homonyms", [None, frozenset({"青岛市", "台州市"})])
 def test_fast_practice_rows_are_the_resource_rows(catalogue, homonyms):
     """The tuple-built practice rows equal import-export's own export_resource, cell for cell."""
-    from practices import exports
+    from practices import export_rows
     from practices.models import Practice
     from practices.resources import PracticeResource
 
@@ -348,7 +348,7 @@ def test_fast_practice_rows_are_the_resource_rows(catalogue, homonyms):
     if homonyms is not None:
         resource._homonyms = homonyms  # as if other provinces had cities of these names
     ids = list(Practice.objects.published().order_by("-number").values_list("pk", flat=True))
-    fast = list(exports.practice_rows(resource, ids))
+    fast = list(export_rows.practice_rows(resource, ids))
     slow = [resource.export_resource(p) for p in resource.get_queryset().order_by("-number").published()]
     assert len(fast) == len(slow) == 72
     assert fast == slow
@@ -356,12 +356,39 @@ def test_fast_practice_rows_are_the_resource_rows(catalogue, homonyms):
         assert any("青岛市（山东省）" in cell for row in fast for cell in row)
 
 
+@pytest.mark.parametrize("sort", ["", "-number", "name", "-name", "cities", "relevance"])
+def test_export_rows_equal_the_resource_rows_in_every_list_order(catalogue, sort, monkeypatch):
+    """Both fast paths (keyset chunks for plain-column orders, id chunks for annotated ones) give
+    import-export's own rows, in the list's order, for a practice without entries too, across chunks."""
+    from practices import export_rows
+
+    monkeypatch.setattr(export_rows, "CHUNK_SIZE", 7)  # 72 practices: eleven chunks, the last one short
+    from practices.filters import PracticeFilterSet
+    from practices.models import Practice, PracticeEntry
+    from practices.resources import PracticeResource
+
+    bare = Practice.objects.published().order_by("number")[3]
+    PracticeEntry.objects.filter(practice=bare).delete()
+    resource = PracticeResource(published_only=True)
+    params = {"sort": sort, "q": "融资"} if sort == "relevance" else {"sort": sort}
+    queryset = PracticeFilterSet(params, queryset=resource.get_queryset()).qs
+    assert (export_rows.streamable_order(queryset) is None) == (sort in {"cities", "relevance"})
+    fast = list(export_rows.fast_rows(resource, queryset))
+    slow = [resource.export_resource(practice) for practice in queryset]
+    assert len(fast) == len(slow) >= (5 if sort == "relevance" else 72)
+    assert fast == slow
+    if sort != "relevance":
+        headers = resource.get_export_headers()
+        bare_row = next(row for row in fast if row[headers.index("number")] == str(bare.number))
+        assert bare_row[headers.index("cities")] == bare_row[headers.index("entries")] == ""
+
+
 def test_fast_practice_rows_follow_the_resource_columns(catalogue):
     """The fast path reads its columns from PracticeResource: a column fewer there is one fewer here,
     and a computed column it cannot build is refused rather than left out."""
     from import_export import fields
 
-    from practices import exports
+    from practices import export_rows
     from practices.models import Practice
     from practices.resources import PracticeResource, TextWidget
 
@@ -372,7 +399,7 @@ def test_fast_practice_rows_follow_the_resource_columns(catalogue):
 
     resource = WithoutSource(published_only=True)
     ids = list(Practice.objects.published().order_by("number").values_list("pk", flat=True))[:3]
-    fast = list(exports.practice_rows(resource, ids))
+    fast = list(export_rows.practice_rows(resource, ids))
     assert resource.get_export_headers() == [h for h in PracticeResource().get_export_headers() if h != "source"]
     assert fast == [resource.export_resource(Practice.objects.with_cities().get(pk=pk)) for pk in ids]
 
@@ -387,7 +414,7 @@ def test_fast_practice_rows_follow_the_resource_columns(catalogue):
             return practice.name.upper()
 
     with pytest.raises(TypeError, match="shout"):
-        exports.practice_columns(WithComputed(published_only=True))
+        export_rows.practice_columns(WithComputed(published_only=True))
 
 
 # -- downloads named by their filters, Chinese headers (issue 14, point 9) --------------------------

@@ -271,13 +271,52 @@ def test_comparison_of_one_measure(catalogue):
 def test_city_overview_counts_by_category_add_up(catalogue):
     overview = selectors.city_overview(slug="qingdao")
     assert sum(row["count"] for row in overview["by_category"]) == len(overview["practices"]) == 14
+    assert overview["practice_count"] == 14
     assert all(m.entry.city.slug == "qingdao" for m in overview["metrics"])
 
 
-def test_category_overview_by_city(catalogue):
+def test_category_overview_by_city(catalogue, monkeypatch):
     overview = selectors.category_overview(slug="rongzi-nanti")
     assert len(overview["practices"]) == 20
     assert sum(row["count"] for row in overview["by_city"]) == sum(p.entries.count() for p in overview["practices"])
+    assert overview["city_total"] == len(overview["by_city"]) == 7
+    from practices.selectors import places
+
+    monkeypatch.setattr(places, "CITIES_SHOWN", 3)
+    top = selectors.category_overview(slug="rongzi-nanti")
+    assert top["by_city"] == overview["by_city"][:3] and top["city_total"] == 7
+
+
+@pytest.mark.parametrize(("page", "param"), [("/cities/qingdao/", "city=qingdao"),
+                                             ("/provinces/zhejiang/", "province=zhejiang"),
+                                             ("/categories/rongzi-nanti/", "category=rongzi-nanti")])
+def test_a_place_or_category_page_lists_the_first_practices_and_counts_them_all(
+        client, catalogue, monkeypatch, django_assert_max_num_queries, page, param):
+    """At 100k a category holds ~14,000 practices: its page shows the first few, the count and counts by
+    category or city stay whole, and a link leads to the rest."""
+    from practices.selectors import places
+
+    whole = client.get(page).content.decode()
+    monkeypatch.setattr(places, "PRACTICES_SHOWN", 3)
+    with django_assert_max_num_queries(12):
+        short = client.get(page).content.decode()
+    lead = whole[whole.index('<p class="lead">'):whole.index("</p>", whole.index('<p class="lead">'))]
+    assert lead in short  # the same count of practices
+    listed = short[short.index('<ol class="practice-list">'):]
+    assert listed[:listed.index("</ol>")].count("<li value=") == 3
+    assert whole.count("<li value=") > short.count("<li value=")
+    assert f'href="/practices/?{param}">在列表中查看全部</a>' in short
+    assert "在列表中查看全部" not in whole
+    counts = whole[whole.index('id="by-'):]
+    assert counts[:counts.index("</ul>")] in short
+    if page == "/cities/qingdao/":
+        assert 'class="report-list"' not in whole  # no report mentions Qingdao
+        return
+    monkeypatch.setattr(places, "CASE_REPORTS_SHOWN", 1)
+    reports = client.get(page).content.decode()
+    listed = reports[reports.index('class="report-list"'):]
+    assert listed[:listed.index("</ul>")].count("<li") == 1
+    assert f'href="/case-reports/?{param}">在列表中查看全部</a>' in reports
 
 
 def test_case_report_paragraphs_mark_short_subheadings():
@@ -339,3 +378,17 @@ def test_measure_facet_counts_add_up_to_the_list(catalogue):
     assert all(measure for measure, _ in summary["measures"])
     assert summary["owners"]["practice"] + summary["owners"]["case_report"] == summary["count"]
     assert summary["owners"]["case_report"] > 100
+
+
+@pytest.mark.parametrize("query", ["", "page=3", "city=wenzhou", "q=融资&page=2&city=wenzhou&sort=-number",
+                                   "province=zhejiang&province=fujian", "q=a+b%26c&category=2"])
+@pytest.mark.parametrize("value", [None, "", "taizhou-zhejiang", "融资 & 贷款"])
+@pytest.mark.parametrize("path", ["", "/practices/"])
+def test_a_facets_link_maker_gives_query_urls_links(query, value, path):
+    """query_url_maker encodes the other parameters once; every link equals query_url's."""
+    from django.http import QueryDict
+
+    from practices.selectors.facets import query_url, query_url_maker
+
+    params = QueryDict(query)
+    assert query_url_maker(params, path=path, name="city")(value) == query_url(params, path=path, city=value)

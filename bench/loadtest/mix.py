@@ -1,13 +1,12 @@
-"""The URL mix: 100 paths built from the target database's real slugs and numbers.
+"""The facts the URL files are built from: the target database's real slugs, ids, counts and numbers.
 
-:func:`url_mix` and :func:`database_facts` run in a child ``manage.py loadtest
---write-urls`` pointed at the target database (:func:`prepare_urls` starts it),
-so the parent never opens that database through Django.
+:func:`catalogue_facts` and :func:`database_facts` run in a child ``manage.py loadtest
+--write-urls`` pointed at the target database (:func:`prepare_facts` starts it), so the
+parent never opens that database through Django; ``urlplan`` turns the facts into URL files.
 """
 from __future__ import annotations
 
 import json
-import random
 import subprocess
 import sys
 from pathlib import Path
@@ -15,55 +14,41 @@ from urllib.parse import urlencode
 
 from .options import LoadTestError, LoadTestOptions, redact
 
-SEARCH_TERMS = ("融资", "无还本续贷")
-# How many of each kind of URL a mix of 100 holds (detail pages: spread over the numbers).
-MIX = {"home": 5, "list_category": 15, "list_city": 10, "list_category_city": 10, "search": 10,
-       "detail": 40, "api_category": 10}
 # The child runs the bench app's own command, which the public site's settings do not install.
 BENCH_SETTINGS = "bench.settings"
+EXPORT_TARGET_ROWS = 20  # the mix's CSV export: the category × city filter with about this many practices
 
 
-def url_mix(*, detail_pages: int = 40, seed: int = 1) -> dict:
-    """The mix of 100 paths (shuffled with ``seed``), built from the current database's real data."""
+def catalogue_facts() -> dict:
+    """What the URL files are built from (``urlplan``): the current database's real slugs, ids,
+    counts and every published number; and the small filter the mix exports as CSV."""
     from django.db.models import Count, Q
 
     from practices.models import Category, City, Practice
 
     published = Practice.objects.filter(status="published")
     categories = list(Category.objects.annotate(n=Count("practices", filter=Q(practices__status="published")))
-                      .filter(n__gt=0).order_by("number").values_list("slug", flat=True))
-    cities = list(City.objects.annotate(n=Count("entries", filter=Q(entries__practice__status="published")))
-                  .filter(n__gt=0).order_by("-n", "slug").values_list("slug", flat=True)[:10])
+                      .filter(n__gt=0).order_by("number").values_list("slug", "pk", "n"))
+    ranked = list(City.objects.annotate(n=Count("entries", filter=Q(entries__practice__status="published")))
+                  .filter(n__gt=0).order_by("-n", "slug").values_list("slug", flat=True))
     numbers = list(published.order_by("number").values_list("number", flat=True))
-    if not (categories and cities and numbers):
+    if not (categories and ranked and numbers):
         raise LoadTestError("the database holds no published practice (is the catalogue loaded?)")
-    count = max(1, min(detail_pages, len(numbers)))
-    spread = sorted({numbers[i * (len(numbers) - 1) // max(count - 1, 1)] for i in range(count)})
-
-    def cycle(items: list, n: int) -> list:
-        return [items[i % len(items)] for i in range(n)]
-
-    kinds: dict[str, list[str]] = {
-        "home": ["/"] * MIX["home"],
-        "list_category": ["/practices/?" + urlencode({"category": c}) for c in cycle(categories, MIX["list_category"])],
-        "list_city": ["/practices/?" + urlencode({"city": c}) for c in cycle(cities, MIX["list_city"])],
-        "list_category_city": ["/practices/?" + urlencode({"category": cat, "city": town}) for cat, town in zip(
-            cycle(categories, MIX["list_category_city"]), cycle(cities[::-1], MIX["list_category_city"]),
-            strict=True)],
-        "search": ["/practices/?" + urlencode({"q": q}) for q in cycle(list(SEARCH_TERMS), MIX["search"])],
-        "detail": [f"/practices/{n}/" for n in cycle(spread, MIX["detail"])],
-        "api_category": ["/api/practices/?" + urlencode({"category": c}) for c in cycle(categories, MIX["api_category"])],
-    }
-    paths = [path for group in kinds.values() for path in group]
-    random.Random(seed).shuffle(paths)
+    cities = ranked[:10]
+    city_counts = {slug: published.filter(entries__city__slug=slug).distinct().count() for slug in cities}
+    pairs = (published.filter(entries__city__slug__in=cities).values_list("category__slug", "entries__city__slug")
+             .annotate(n=Count("pk", distinct=True)))
+    category_slug, city_slug, rows = min(pairs, key=lambda row: (abs(row[2] - EXPORT_TARGET_ROWS), row[0], row[1]))
     return {
-        "paths": paths,
-        "kinds": {name: len(group) for name, group in kinds.items()},
-        "unique": len(set(paths)),
-        "categories": categories,
+        "categories": [slug for slug, _, _ in categories],
+        "category_ids": {slug: pk for slug, pk, _ in categories},
+        "category_counts": {slug: n for slug, _, n in categories},
         "cities": cities,
-        "detail_numbers": spread,
+        "city_counts": city_counts,
+        "all_cities": ranked,
+        "numbers": numbers,
         "practices_published": len(numbers),
+        "export": {"query": urlencode({"category": category_slug, "city": city_slug}), "rows": rows},
     }
 
 
@@ -90,37 +75,30 @@ def database_facts() -> dict:
     return facts
 
 
-def write_url_file(path: Path, *, detail_pages: int, seed: int) -> dict:
-    """The child's work: the mix and the database facts as JSON at ``path`` (and the paths beside it)."""
-    mix = url_mix(detail_pages=detail_pages, seed=seed)
-    data = {"mix": mix, "database": database_facts()}
-    path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+def write_url_file(path: Path) -> dict:
+    """The child's work: the catalogue facts and the database facts as JSON at ``path``."""
+    data = {"facts": catalogue_facts(), "database": database_facts()}
+    path.write_text(json.dumps(data, ensure_ascii=False) + "\n", encoding="utf-8")
     return data
 
 
-def prepare_urls(options: LoadTestOptions, env: dict, label: str) -> tuple[dict, Path]:
-    """Run the URL-writing child against the target database; returns (its JSON, the wrk URL file).
+def prepare_facts(options: LoadTestOptions, env: dict, label: str, workdir: Path) -> dict:
+    """Run the fact-writing child against the target database; returns its JSON.
 
     ``env`` is the server's environment (the public site's settings); the child gets the bench
     app on top, for its ``loadtest --write-urls`` command.
     """
-    options.output_dir.mkdir(parents=True, exist_ok=True)
-    data_path = options.output_dir / f"urls-{label}.json"
+    data_path = workdir / f"facts-{label}.json"
     data_path.unlink(missing_ok=True)
     command = [sys.executable, str(options.base_dir / "manage.py"), "loadtest", "--write-urls", str(data_path),
-               "--detail-pages", str(options.detail_pages), "--seed", str(options.seed), "-v", "0"]
+               "-v", "0"]
     try:
-        completed = subprocess.run(command, env=env | {"DJANGO_SETTINGS_MODULE": BENCH_SETTINGS}, cwd=options.base_dir, capture_output=True, text=True,
-                                   timeout=300)
+        completed = subprocess.run(command, env=env | {"DJANGO_SETTINGS_MODULE": BENCH_SETTINGS},
+                                   cwd=options.base_dir, capture_output=True, text=True, timeout=300)
     except subprocess.TimeoutExpired as exc:
-        raise LoadTestError("building the URL mix took more than 300 s") from exc
+        raise LoadTestError("reading the catalogue for the URL mix took more than 300 s") from exc
     if completed.returncode != 0 or not data_path.exists():
         tail = (completed.stderr or completed.stdout).strip().splitlines()[-3:]
         raise LoadTestError(f"cannot build the URL mix from {redact(options.database_url)} "
                             f"(exit {completed.returncode}): " + " | ".join(tail))
-    data = json.loads(data_path.read_text(encoding="utf-8"))
-    urls = options.output_dir / f"urls-{label}.txt"
-    urls.write_text(f"# URL mix of {redact(options.database_url)}: "
-                    + ", ".join(f"{k} {v}" for k, v in data["mix"]["kinds"].items()) + "\n"
-                    + "\n".join(data["mix"]["paths"]) + "\n", encoding="utf-8")
-    return data, urls
+    return json.loads(data_path.read_text(encoding="utf-8"))

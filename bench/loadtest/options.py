@@ -8,10 +8,11 @@ from urllib.parse import urlsplit, urlunsplit
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/bench_100k"
 # The default server: see docs/reliability.md ("gunicorn workers") for the measurement behind it.
-DEFAULT_WORKER_CLASS = "gthread"
+DEFAULT_WORKER_CLASS = "sync"
 DEFAULT_WORKERS = 2
 DEFAULT_THREADS = 4
 DEFAULT_CONNECTIONS = (16, 64)
+DEFAULT_HIT_SHARE = {"mix": 80, "cached": 100, "category-miss": 0}
 
 
 class LoadTestError(Exception):
@@ -32,15 +33,27 @@ class LoadTestOptions:
     threads: int = DEFAULT_THREADS
     gunicorn_timeout: int = 30  # gunicorn's --timeout (its default, as `make serve` runs it)
     wrk_threads: int | None = None  # default: min(connections, nproc)
-    detail_pages: int = 40
+    detail_pages: int | None = None  # default: the scenario's (urlplan.MIX, urlplan.CACHED)
     seed: int = 1
     conn_max_age: int | None = None  # None: the settings' default (60 s with DEBUG off)
+    # What is asked (bench/loadtest/urlplan.py): the scenario's hot set, the share of page-cache hits
+    # (mix only; cached is 100, category-miss 0), and the reference servers run beside it.
+    scenario: str = "mix"
+    hit_share: float = 80
+    static_floor: bool = False
+    datasette: bool = False
+    url_safety: float = 3.0  # a run's URL file holds warm-up throughput × duration × this many lines
     restart_postgres_at: float | None = None
     restart_command: str | None = None
     label: str = ""
     note: str = ""
     verbosity: int = 1
     extra_env: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def cache_off(self) -> bool:
+        """Every request renders: gunicorn gets DJANGO_PAGE_CACHE=0."""
+        return self.hit_share == 0
 
 
 def database_label(url: str) -> str:

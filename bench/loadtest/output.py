@@ -8,35 +8,121 @@ from pathlib import Path
 from ..docs import docs_section_write
 from .server import GUNICORN_CONFIG
 
-SCHEMA_VERSION = 1
+# 2: scenario, hit share asked and measured (X-Page-Cache), load average per run, the static-file
+# floor and Datasette. Results of schema 1 (before the page cache) stay readable (``normalise``).
+SCHEMA_VERSION = 2
+READABLE_SCHEMAS = (1, 2)
 TABLE_COLUMNS = ("connections", "requests", "seconds", "req/s", "p50 ms", "p90 ms", "p99 ms", "max ms",
-                 "non-2xx/3xx", "socket errors (c/r/w/t)", "errors")
+                 "non-2xx/3xx", "socket errors (c/r/w/t)", "errors", "hit % measured", "load (1 min) before → after")
+REFERENCE_COLUMNS = ("connections", "static file req/s", "p50 / p99 ms", "errors", "load before → after",
+                     "ours ÷ static", "Datasette req/s", "p50 / p99 ms", "errors", "load before → after",
+                     "ours ÷ Datasette")
+
+
+def normalise(result: dict) -> dict:
+    """A result of any readable schema with the fields of the current one (None: not recorded)."""
+    result.setdefault("scenario", "mix")
+    result.setdefault("hit_share_asked", None)
+    for run in result.get("runs", []):
+        for key in ("page_cache_seen", "static_floor", "static_ratio", "datasette", "datasette_ratio",
+                    "load_average_before", "load_average_after"):
+            run.setdefault(key, None)
+    return result
+
+
+def _load(run: dict | None) -> str:
+    if not run or not run.get("load_average_before"):
+        return "–"
+    return f"{run['load_average_before'][0]:.2f} → {run['load_average_after'][0]:.2f}"
+
+
+def hit_share_text(result: dict) -> str:
+    asked = result.get("hit_share_asked")
+    if asked is None:
+        return "hit share not controlled (recorded before the page cache)"
+    return f"hit share asked {asked:g} %" + (" (page cache off)" if asked == 0 else "")
 
 
 def table_row(run: dict) -> list[str]:
     latency, socket = run["latency_ms"], run["socket_errors"]
+    seen = (run.get("page_cache_seen") or {}).get("hit_share_pct")
     return [str(run["connections"]), f"{run['requests']:,}", f"{run['duration_s']:.1f}",
             f"{run['throughput_rps']:.1f}", f"{latency['p50']:.1f}", f"{latency['p90']:.1f}",
             f"{latency['p99']:.1f}", f"{latency['max']:.1f}", f"{run['non_2xx_3xx']:,}",
-            "/".join(str(socket[k]) for k in ("connect", "read", "write", "timeout")), f"{run['errors']:,}"]
+            "/".join(str(socket[k]) for k in ("connect", "read", "write", "timeout")), f"{run['errors']:,}",
+            "–" if seen is None else f"{seen:.1f}", _load(run)]
 
 
-def text_table(result: dict) -> list[str]:
-    rows = [list(TABLE_COLUMNS)] + [table_row(run) for run in result["runs"]]
-    widths = [max(len(row[i]) for row in rows) for i in range(len(TABLE_COLUMNS))]
+def reference_row(run: dict) -> list[str]:
+    cells = [str(run["connections"])]
+    for key, ratio_key in (("static_floor", "static_ratio"), ("datasette", "datasette_ratio")):
+        ref = run.get(key)
+        if not ref:
+            cells += ["–"] * 5
+            continue
+        cells += [f"{ref['throughput_rps']:.1f}", f"{ref['latency_ms']['p50']:.1f} / {ref['latency_ms']['p99']:.1f}",
+                  f"{ref['errors']:,}", _load(ref),
+                  "–" if run.get(ratio_key) is None else f"{run[ratio_key]:.2f}"]
+    return cells
+
+
+def _has_references(result: dict) -> bool:
+    return any(run.get("static_floor") or run.get("datasette") for run in result["runs"])
+
+
+def _text(columns: tuple, rows: list[list[str]]) -> list[str]:
+    rows = [list(columns)] + rows
+    widths = [max(len(row[i]) for row in rows) for i in range(len(columns))]
     return ["  ".join(cell.rjust(width) for cell, width in zip(row, widths, strict=True)) for row in rows]
 
 
+def _markdown(columns: tuple, rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(columns) + " |", "|" + " --- |" * len(columns)]
+    return "\n".join(lines + ["| " + " | ".join(row) + " |" for row in rows])
+
+
+def text_table(result: dict) -> list[str]:
+    normalise(result)
+    lines = _text(TABLE_COLUMNS, [table_row(run) for run in result["runs"]])
+    if _has_references(result):
+        lines += ["", "In the same run:"] + _text(REFERENCE_COLUMNS, [reference_row(run) for run in result["runs"]])
+    return lines
+
+
 def markdown_table(result: dict) -> str:
-    lines = ["| " + " | ".join(TABLE_COLUMNS) + " |", "|" + " --- |" * len(TABLE_COLUMNS)]
-    lines += ["| " + " | ".join(table_row(run)) + " |" for run in result["runs"]]
-    return "\n".join(lines)
+    normalise(result)
+    text = _markdown(TABLE_COLUMNS, [table_row(run) for run in result["runs"]])
+    if _has_references(result):
+        text += ("\n\nThe reference servers, at each connection count in the same run (the static file through "
+                 "the same gunicorn just before the mix; Datasette just after it):\n\n"
+                 + _markdown(REFERENCE_COLUMNS, [reference_row(run) for run in result["runs"]]))
+    return text
+
+
+def cache_lines(result: dict) -> list[str]:
+    """Per run: the responses by X-Page-Cache, the requests by line class, and the wrap check."""
+    lines = []
+    for run in result["runs"]:
+        seen = run.get("page_cache_seen")
+        if not seen:
+            continue
+        headers = ", ".join(f"{k} {v:,}" for k, v in sorted(seen["by_header"].items()) if v)
+        sent = ", ".join(f"{k} {v:,}" for k, v in sorted(seen["sent_by_class"].items()))
+        file = run.get("url_lines") or {}
+        wrap = ("a wrk thread may have wrapped (cold URLs asked twice)" if seen.get("wrap_possible")
+                else f"no wrap (largest walk {seen['max_walk']:,} of a {seen['min_segment']:,}-line segment)"
+                if file.get("by_class", {}).get("cold") else "")
+        lines.append(f"{run['connections']} connections: X-Page-Cache {headers}; sent {sent}"
+                     + (f"; URL file {file['lines']:,} lines" if file else "") + (f"; {wrap}" if wrap else ""))
+    return lines
 
 
 def one_line(run: dict) -> str:
     latency = run["latency_ms"]
     cpu = run.get("cpu") or {}
+    seen = (run.get("page_cache_seen") or {}).get("hit_share_pct")
     return (f"{run['requests']:,} requests in {run['duration_s']:.1f} s = {run['throughput_rps']:.1f}/s; "
+            + (f"hit share {seen} %; " if seen is not None else "") +
             f"p50 {latency['p50']:.1f} ms, p99 {latency['p99']:.1f} ms; errors {run['errors']:,} "
             f"(non-2xx/3xx {run['non_2xx_3xx']:,}, socket {sum(run['socket_errors'].values()):,}); "
             f"CPU: gunicorn {cpu.get('gunicorn_s')} s, PostgreSQL {cpu.get('postgres_s')} s = "
@@ -87,16 +173,18 @@ def save(output_dir: Path, result: dict) -> Path:
 
 
 def latest_results(output_dir: Path) -> list[dict]:
-    """The newest result of every (database, kind) in ``output_dir``."""
-    newest: dict[tuple[str, str], dict] = {}
+    """The newest result of every (database, kind, scenario, hit share) in ``output_dir``."""
+    newest: dict[tuple, dict] = {}
     for path in sorted(output_dir.glob("loadtest-*.json")):
         try:
             result = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             continue
-        if result.get("schema") != SCHEMA_VERSION:
+        if result.get("schema") not in READABLE_SCHEMAS:
             continue
-        key = (result["label"], result["kind"])
+        normalise(result)
+        key = (result["label"], result["kind"], result["scenario"], result["hit_share_asked"] is None,
+               result["hit_share_asked"] or 0)
         if key not in newest or result["started_at"] >= newest[key]["started_at"]:
             newest[key] = result
     return [newest[key] for key in sorted(newest)]
@@ -123,11 +211,12 @@ def markdown_section(results: list[dict]) -> str:
         g, s, m = result["gunicorn"], result["settings"], result["machine"]
         threads = f" × {g['threads']} threads" if g["worker_class"] == "gthread" else ""
         title = "PostgreSQL restart" if result["kind"] == "restart" else "Load"
+        mix = result["mix"]
         config = f"with `-c {GUNICORN_CONFIG}`" if g.get("config") else "without a settings file"
         parts += [
-            f"### {title} · `{result['label']}`",
+            f"### {title} · `{result['label']}` · {result['scenario']} · {hit_share_text(result)}",
             "",
-            f"{result['mix']['practices_published']:,} published practices; {result['database'].get('vendor')} "
+            f"{mix['practices_published']:,} published practices; {result['database'].get('vendor')} "
             f"{result['database'].get('server_version', '')}. gunicorn {g['workers']} {g['worker_class']} "
             f"workers{threads} {config}; wrk {s['duration_s']} s per connection count after {s['warmup_s']} s warm-up, "
             f"--timeout {s['wrk_timeout_s']} s; measured {result['started_at']} on {m.get('cpu_model')} "
@@ -139,7 +228,11 @@ def markdown_section(results: list[dict]) -> str:
         ]
         if result.get("note"):
             parts += [f"Note: {result['note']}", ""]
+        if mix.get("kinds"):
+            parts += [_mix_sentence(result), ""]
         parts += [markdown_table(result), ""]
+        if cache_lines(result):
+            parts += ["Page cache, as wrk saw it: " + "; ".join(cache_lines(result)) + ".", ""]
         cpu_lines = [f"{run['connections']} connections: gunicorn {run['cpu']['gunicorn_s']} s + PostgreSQL "
                      f"{run['cpu']['postgres_s']} s of CPU = {run['cpu']['requests_per_cpu_s']} requests per "
                      f"CPU-second; machine {run['cpu']['machine_busy_pct']} % busy, {run['cpu']['own_share_pct']} % "
@@ -163,6 +256,17 @@ def markdown_section(results: list[dict]) -> str:
                      + ".")
         parts.append("")
     return "\n".join(parts)
+
+
+def _mix_sentence(result: dict) -> str:
+    mix = result["mix"]
+    kinds = ", ".join(f"{name} {count}" for name, count in mix["kinds"].items())
+    text = f"Hot set ({result['scenario']}): {kinds}"
+    if mix.get("export"):
+        text += f"; export `{mix['export']}` ({mix.get('export_rows')} rows) at {mix.get('export_share_pct')} % of the lines"
+    if mix.get("cold_handed"):
+        text += "; cold URLs used once each: " + ", ".join(f"{k} {v:,}" for k, v in sorted(mix["cold_handed"].items()))
+    return text + "."
 
 
 def short_exception(text: str) -> str:

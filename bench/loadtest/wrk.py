@@ -59,3 +59,20 @@ def parse_wrk_output(text: str) -> dict:
         if line.startswith(JSON_MARKER):
             return json.loads(line[len(JSON_MARKER):])
     raise LoadTestError("wrk printed no LOADTEST_JSON line: " + " | ".join(text.strip().splitlines()[-5:]))
+
+
+def cache_summary(result: dict) -> dict:
+    """The page cache as wrk saw it: responses by X-Page-Cache, the hit share (% of all responses),
+    requests sent by line class, and whether a thread walked past its segment of the URL file."""
+    counts = {k: int(v) for k, v in (result.get("page_cache") or {}).items()}
+    responses = sum(counts.values())
+    walks = result.get("thread_walks") or []
+    return {
+        "by_header": counts,
+        "hit_share_pct": round(100 * counts.get("hit", 0) / responses, 1) if responses else None,
+        "sent_by_class": result.get("sent_by_class") or {},
+        "max_walk": max((w["sent"] for w in walks), default=0),
+        "min_segment": min((w["segment"] for w in walks), default=0),
+        # A thread that sent more requests than its segment holds asked again for lines another thread had.
+        "wrap_possible": any(w["sent"] > w["segment"] for w in walks),
+    }

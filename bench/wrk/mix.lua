@@ -3,9 +3,14 @@
 --   wrk -t2 -c16 -d60s --timeout 30s -H "X-Forwarded-Proto: https" -s bench/wrk/mix.lua \
 --       http://127.0.0.1:PORT -- var/loadtest/urls-….txt 2
 --
--- The arguments after "--" are the URL file, one path per line (# starts a comment), and the
--- number of threads (-t); every thread walks the whole list round-robin from its own offset. A response counts as an error when its status is
--- not 2xx or 3xx. done() prints one line "LOADTEST_JSON <json>" with the totals, latency
+-- The arguments after "--" are the URL file, one path per line (# starts a comment), optionally
+-- after a class word and a space ("hot /", "cold /practices/7/", "export /practices/export.csv?…";
+-- bench/loadtest/urlplan.py writes them), and the number of threads (-t). Thread i of T walks the
+-- list round-robin from line floor(N*i/T); it reports how many requests it sent and how many lines
+-- its segment holds (up to the next thread's start): sent > segment means it reached lines another
+-- thread also asked for. A response counts as an error when its status is not 2xx or 3xx.
+-- The X-Page-Cache response header (practices/page_cache.py) is counted: hit, miss, revalidated,
+-- absent (a response the page cache did not handle: a streamed export, a static file, Datasette). done() prints one line "LOADTEST_JSON <json>" with the totals, latency
 -- percentiles, wrk's socket errors and a per-second timeline (by completion time, seconds after
 -- wrk's start) of responses that succeeded and failed. Socket errors (connect, read, write,
 -- timeout) never reach response(): they are in the totals, not in the timeline; the timeline's
@@ -42,6 +47,7 @@ end
 
 -- thread states ------------------------------------------------------------------------------
 local requests_list = {}
+local classes_list = {}
 local position = 1
 
 local function read_paths(path)
@@ -53,7 +59,12 @@ local function read_paths(path)
   for line in handle:lines() do
     line = line:gsub("^%s+", ""):gsub("%s+$", "")
     if line ~= "" and line:sub(1, 1) ~= "#" then
-      table.insert(paths, line)
+      local class, path = line:match("^(%a+)%s+(/%S*)$")
+      if class then
+        table.insert(paths, {class, path})
+      else
+        table.insert(paths, {"hot", line})
+      end
     end
   end
   handle:close()
@@ -65,19 +76,25 @@ end
 
 function init(args)
   local paths = read_paths(args[1])
-  for i, path in ipairs(paths) do
+  for i, item in ipairs(paths) do
     -- wrk.format adds wrk.headers (Host, and the -H headers such as X-Forwarded-Proto).
-    requests_list[i] = wrk.format("GET", path)
+    requests_list[i] = wrk.format("GET", item[2])
+    classes_list[i] = item[1]
   end
   -- Spread the threads over the list so that they do not ask for the same page at once.
-  local count = tonumber(args[2]) or 1
+  local count = math.max(tonumber(args[2]) or 1, 1)
   local index = tonumber(thread_index) or 0
-  position = (math.floor(#requests_list * index / math.max(count, 1)) % #requests_list) + 1
+  local n = #requests_list
+  local first = math.floor(n * index / count)
+  position = (first % n) + 1
   statuses = {}      -- status code -> responses
   ok_by_second = {}  -- second -> responses with 2xx/3xx
   err_by_second = {} -- second -> responses with any other status
   sent_by_second = {} -- second -> requests started
-  counters = {ok = 0, errors = 0, redirects = 0, first_error_ms = -1, last_error_ms = -1}
+  counters = {ok = 0, errors = 0, redirects = 0, first_error_ms = -1, last_error_ms = -1,
+              sent = 0, segment = math.floor(n * (index + 1) / count) - first}
+  sent_by_class = {}  -- line class -> requests sent
+  page_cache = {hit = 0, miss = 0, revalidated = 0, absent = 0, other = 0}
 end
 
 local function second_of(ms)
@@ -88,6 +105,9 @@ function request()
   local second = second_of(now_ms())
   sent_by_second[second] = (sent_by_second[second] or 0) + 1
   local chosen = requests_list[position]
+  local class = classes_list[position]
+  sent_by_class[class] = (sent_by_class[class] or 0) + 1
+  counters.sent = counters.sent + 1
   position = position + 1
   if position > #requests_list then
     position = 1
@@ -99,6 +119,14 @@ function response(status, headers, body)
   local ms = now_ms()
   local second = second_of(ms)
   statuses[status] = (statuses[status] or 0) + 1
+  local cache = headers["X-Page-Cache"] or headers["x-page-cache"]
+  if cache == nil then
+    page_cache.absent = page_cache.absent + 1
+  elseif page_cache[cache] ~= nil and cache ~= "absent" and cache ~= "other" then
+    page_cache[cache] = page_cache[cache] + 1
+  else
+    page_cache.other = page_cache.other + 1
+  end
   if status >= 200 and status < 400 then
     counters.ok = counters.ok + 1
     if status >= 300 then
@@ -172,6 +200,7 @@ end
 
 function done(summary, latency, requests)
   local statuses_total, ok_total, err_total, sent_total = {}, {}, {}, {}
+  local class_total, cache_total, walks = {}, {}, array({})
   local ok, errors, redirects = 0, 0, 0
   local first_error_ms, last_error_ms = -1, -1
   for _, thread in ipairs(threads) do
@@ -179,7 +208,10 @@ function done(summary, latency, requests)
     add_into(ok_total, thread:get("ok_by_second"))
     add_into(err_total, thread:get("err_by_second"))
     add_into(sent_total, thread:get("sent_by_second"))
+    add_into(class_total, thread:get("sent_by_class"))
+    add_into(cache_total, thread:get("page_cache"))
     local c = thread:get("counters") or {}
+    table.insert(walks, {sent = c.sent or 0, segment = c.segment or 0})
     ok = ok + (c.ok or 0)
     errors = errors + (c.errors or 0)
     redirects = redirects + (c.redirects or 0)
@@ -234,6 +266,9 @@ function done(summary, latency, requests)
     first_error_ms = first_error_ms >= 0 and first_error_ms or nil,
     last_error_ms = last_error_ms >= 0 and last_error_ms or nil,
     timeline = timeline,
+    page_cache = cache_total,
+    sent_by_class = class_total,
+    thread_walks = walks,
     threads = #threads,
     clock = ok_ffi and "clock_gettime" or "os.time",
   }

@@ -24,10 +24,14 @@ GOVERNING_VERBS = frozenset(
     "发放 挽回 建成 建立 走访 破解 解决 对接 设立 办理 办结 发布 梳理 收回 签订 促成 组织 推出 上线 兑现 带动 吸引 "
     "引进 节约 节省 受理 归集 整合 导入 开设 开具 派出 举办 开办 出台 培育 创建 组建 落实 处理 化解 避免 承担 "
     "使用 增至 达成 选派 聘请 招收 培养 为 是 占 超过 超 突破 缩短 延长 压缩 缩减 汇集 聚集 摸排 拓展 研发 查封 "
-    "低于 高于 不低于 不超过 进行".split()
+    "低于 高于 不低于 不超过 进行 做出 作出".split()
 )
+# Verbs that say only that an action took place: the action after them is what is counted.
+LIGHT_VERBS = frozenset("做出 作出 进行 开展 给予 实施 组织 举办 完成 实现".split())
 # Verbs that end a phrase before a figure without naming anything ("回落到", "延长至").
 LINK_VERBS = frozenset("到 至 为 达 达到 变为 改为 增至 降至 提升到 提高到 超过 超 突破 预计 约 是 有 新增".split())
+# Modal verbs and bounds between a measure and its figure ("单笔担保金额最高可达1000万元").
+_LIMITS = frozenset("可 可以 能 能够 最高 最低 最多 最少 最长 最短 最快 最大 最小".split())
 # Governing verbs that still take their object after the figure when they follow a noun
 # ("技术产权获得|1.9亿元融资"); the others name an action after its object ("贷款发放19宗").
 _BEFORE_FIGURE = frozenset(
@@ -49,14 +53,20 @@ _NOUNS = frozenset(
 )
 # Words jieba's dictionary tags as nouns although they act as verbs here (办理 -> n, 惠及 -> ns).
 _VERBS = frozenset("办理 上线 扫码 惠及 研发".split())
+# Prepositions whose object is whom an action is for or aimed at ("为企业减免", "向银行申请").
+_PP_HEADS = frozenset("为 向 给".split())
 _PREPOSITIONS = frozenset("因案 因 从 向 由 对 在".split())
 # Verbs that follow their subject inside a clause ("银行机构新增|首贷户", "市场主体扫码").
 _SUBJECT_VERBS = frozenset("新增 扫码 参与 参加 入驻 申请 获批".split())
 # Ends of words naming people or bodies: what a count of 家, 户, 名 classifies.
-_AGENT_SUFFIXES = ("企业", "单位", "会", "机构", "主体", "干部", "人员", "部门", "人才", "户", "者", "员", "银行", "行")
+AGENT_SUFFIXES = ("企业", "单位", "会", "机构", "主体", "干部", "人员", "部门", "人才", "户", "者", "员", "银行", "行")
+# Bodies and people an action acts on ("培训|企业财务人员"); not 会, which also ends events (座谈会).
+_ACTED_ON = tuple(suffix for suffix in AGENT_SUFFIXES if suffix != "会") + ("商会", "协会")
 # Words jieba tags as nouns that act as adverbs before a verb ("8大平台|精准构建").
 _ADVERBS = frozenset("精准 全面 有效 积极 持续 切实".split())
 _NUMERALS = "一二三四五六七八九十百千万亿两几多余〇零"
+# Determiners jieba glues to the noun they pick ("各项政策", "各级党委").
+_DETERMINERS = frozenset("各项 各级 各个 各类 各种 各地 各界".split())
 _QUOTE_PAIRS = {"“": "”", "「": "」", "『": "』", "‘": "’"}
 
 _pos_lock = threading.Lock()
@@ -101,6 +111,9 @@ def tag(text: str) -> list[Tag]:
 def _retag(tags: list[Tag]) -> list[Tag]:
     out = []
     for word, flag in tags:
+        if word[:2] in _DETERMINERS and len(word) >= 4 and "各" not in word[2:] and is_noun(flag):
+            out.append((word[:2], "r"))  # "各项政策", "各级政府": a determiner, then the noun it picks
+            word, flag = word[2:], "n"
         if word in _NOUNS or word in _MEASURE_SUFFIXES:
             flag = "n"
         elif word in _VERBS:
@@ -112,10 +125,6 @@ def _retag(tags: list[Tag]) -> list[Tag]:
         elif word in ("全年", "正面", "负面", "年度"):
             flag = "b"
         out.append((word, flag))
-    # "不+起诉率": a negation is part of the rate it names
-    for at in range(len(out) - 1, 0, -1):
-        if out[at - 1][0] in ("不", "未", "非") and out[at][0].endswith("率") and is_noun(out[at][1]):
-            out[at - 1 : at + 1] = [(out[at - 1][0] + out[at][0], "n")]
     return out
 
 
@@ -174,8 +183,23 @@ def _keeps_last_verb(tags: list[Tag]) -> bool:
             return False
         run += 1
     named = tags[-1 - run] if run < len(tags) else ("", "x")
+    # a light verb before the action makes it its object: "做出|不予处罚", "开展|培训"
+    if run > 0 and named[0] in LIGHT_VERBS:
+        return True
     # a noun or an attribute before the action: "首贷授信", "简易注销"
     return run > 0 and (is_noun(named[1]) or named[1] in ("a", "b")) and not is_place_or_time(*named)
+
+
+def _pp_objects(tags: list[Tag]) -> set[int]:
+    """Indexes of the nouns a preposition of beneficiary or target governs ("为|中小企业|返还")."""
+    objects: set[int] = set()
+    for at, (word, flag) in enumerate(tags):
+        if flag == "p" and word in _PP_HEADS:
+            end = at + 1
+            while end < len(tags) and (is_noun(tags[end][1]) or tags[end][1] in MODIFIER_FLAGS):
+                objects.add(end)
+                end += 1
+    return objects
 
 
 def before_phrase(tags: list[Tag], *, keep_verb: bool = False) -> tuple[list[Tag], int]:
@@ -184,20 +208,33 @@ def before_phrase(tags: list[Tag], *, keep_verb: bool = False) -> tuple[list[Tag
     Trailing adverbs, prepositions and verbs are dropped; with ``keep_verb`` a last
     action that is not a governing verb stays ("首贷授信").  The walk back stops at a
     governing verb, and at a verb after a noun (its subject: "银行机构新增|首贷户")
-    unless the phrase so far is a generic measure ("资金兑付办理时限" -> 办理时限).
+    unless the phrase so far is a generic measure ("资金兑付办理时限" -> 办理时限); also at
+    the object of 为/向/给 before an action, and at an action opening the clause
+    before the bodies it acts on ("共培训|企业财务人员").
     """
     tags = list(tags)
-    while tags and (tags[-1][0] in LINK_VERBS or tags[-1][1] in ("d", "ad", "ul", "uj")):
-        tags.pop()  # "信贷投入新增6亿元", "已经坚持"
+    while tags and (tags[-1][0] in LINK_VERBS | _LIMITS or tags[-1][1] in ("d", "ad", "ul", "uj")):
+        tags.pop()  # "信贷投入新增6亿元", "已经坚持", "担保金额最高可(达)"
     if not (keep_verb and _keeps_last_verb(tags)):
         while tags and not is_noun(tags[-1][1]):
             tags.pop()
     phrase: list[Tag] = []
     index = len(tags) - 1
+    pp_objects = _pp_objects(tags)
     while index >= 0:
         word, flag = tags[index]
         if _governing(word, flag) and not (index == len(tags) - 1 and keep_verb) or word in ("等", "的"):
             break
+        if index in pp_objects and any(f == "v" for _, f in phrase):
+            break  # "为中小企业|返还失业保险费", "给小微企业|减免租金": whom the action is for, not what it gives
+        if (
+            flag == "vn"
+            and len(word) >= 2
+            and phrase
+            and "".join(w for w, _ in phrase).endswith(_ACTED_ON)
+            and (index == 0 or not (is_noun(tags[index - 1][1]) or tags[index - 1][1] in MODIFIER_FLAGS))
+        ):
+            break  # "共培训|企业财务人员", "累计培育|专精特新企业": an action opening the clause acts on them
         verb = flag.startswith("v") and flag != "vn"
         before = tags[index - 1] if index > 0 else ("", "x")
         head = "".join(w for w, _ in phrase)
@@ -223,7 +260,9 @@ def before_phrase(tags: list[Tag], *, keep_verb: bool = False) -> tuple[list[Tag
             break  # the measure word of a figure ("500多份|文件")
         glued = flag == "m" and len(word) == 1 and phrase and word not in _NUMERALS
         coordinated = word in ("和", "及", "与") and phrase and is_noun(before[1])  # 企业和个人
-        if not (is_noun(flag) or flag in MODIFIER_FLAGS or verb or glued or coordinated):
+        # "自愿|承诺率", "按期|还款率": an adverb before a rate says which rate it is
+        rate_manner = flag in ("d", "ad") and len(word) >= 2 and len(phrase) == 1 and phrase[0][0].endswith("率")
+        if not (is_noun(flag) or flag in MODIFIER_FLAGS or verb or glued or coordinated or rate_manner):
             break
         phrase.insert(0, (word, flag))
         index -= 1
@@ -268,7 +307,7 @@ def after_phrase(tags: list[Tag]) -> tuple[list[Tag], bool]:
         predicate = bool(rest) and rest[0][1].startswith("v") and rest[0][1] != "vn"
         for index in range(1, len(phrase)):
             tail = phrase[index:]
-            if phrase[index - 1][0].endswith(_AGENT_SUFFIXES) and (
+            if phrase[index - 1][0].endswith(AGENT_SUFFIXES) and (
                 tail[0][1] == "vn"
                 and len(tail) <= 3
                 and tail[-1][1] != "vn"

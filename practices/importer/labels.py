@@ -28,6 +28,9 @@ Rules, in order (a judgement call always gets the best phrase, never a blank):
    the whole clause, the action with the unit's noun ("办结23139件" ->
    办结件数), any short phrase before the figure ("新设18家" -> 新设), else a
    word naming the kind of figure (金额, 数量 ...).
+Counts of 家/户/名 name bodies: past a short relative clause ("30家符合条件的|企业")
+and up to the bodies ("100家工商联所属商会|建立联系..."); a light verb's action is
+named ("做出|不予处罚174起"); an adverb before a rate is kept ("自愿承诺率").
 Labels are 2-12 characters and never a bare verb, adverb or place word
 (:data:`BAD_LABELS`); longer phrases keep their last words (the head noun),
 and a leading place is dropped ("温州地区民间融资综合利率水平" -> 民间融资综合利率水平).
@@ -36,8 +39,10 @@ and a leading place is dropped ("温州地区民间融资综合利率水平" -> 
 from __future__ import annotations
 
 from practices.importer.label_rules import (
+    AGENT_SUFFIXES,
     CHANGE_VERBS,
     GOVERNING_VERBS,
+    LIGHT_VERBS,
     LINK_VERBS,
     Tag,
     after_phrase,
@@ -83,6 +88,8 @@ _UNIT_NOUNS = dict(
 )
 # A noun phrase naming a measure: before "的" it is what the figure gives ("额度不超过500万元的贷款企业").
 _MEASURE_HEADS = tuple("规模 额度 金额 余额 总额 费 率 额 量 数 价 值 面积 时间 期限".split())
+# Nouns a duration can measure ("3年的期限", "5天的办理时间").
+_TIME_HEADS = ("期", "限", "时间", "时长", "周期", "天数")
 _NO_QUOTES = str.maketrans("", "", '“”‘’「」『』"')
 _BAD_SINGLE_FLAGS = ("v", "d", "ad", "vd", "p", "c", "u", "uj", "m", "q", "f", "r", "t")
 
@@ -116,12 +123,20 @@ def _acceptable(label: str, *, loose: bool = False, verbal_noun: bool = False) -
 
 def _fit(tokens: list[Tag]) -> str:
     """Join tokens, dropping leading ones until the phrase is at most MAX_LABEL characters."""
+    if sum(len(w) for w, _ in tokens) > MAX_LABEL:
+        # too long: cut where bodies are followed by their action ("政府性融资担保机构|新增担保额")
+        cuts = [
+            i for i in range(1, len(tokens))
+            if tokens[i][1] == "v" and tokens[i - 1][0].endswith(AGENT_SUFFIXES) and is_noun(tokens[i - 1][1])
+        ]
+        tokens = tokens[cuts[-1]:] if cuts else tokens
     while tokens and sum(len(w) for w, _ in tokens) > MAX_LABEL:
         tokens = tokens[1:]
     while tokens and (
         tokens[0][0] in _LEADING_NOISE
         or tokens[0][1] in {"uj", "ude1", "p", "c", "d", "m", "x"}
         and not tokens[0][0].endswith("级")
+        and not _rate_manner(tokens)
     ):
         tokens = tokens[1:]
     # A rate keeps the attributes right before it, not the nouns that scope it
@@ -132,13 +147,19 @@ def _fit(tokens: list[Tag]) -> str:
             at -= 1
         if 0 < at < len(tokens) - 1:
             tokens = tokens[at:]
-    # A leading place names where, not what ("温州地区民间融资综合利率水平", "市内企业信用贷款规模").
-    while len(tokens) > 1 and (tokens[0][1] in ("ns", "s") or tokens[0][0] in ("地区", "辖区", "辖内", "内")):
+    # A leading place names where, not what ("温州地区民间融资综合利率水平", "市内企业信用贷款规模");
+    # 网上, 线下 name a channel.
+    while len(tokens) > 1 and (tokens[0][1] in ("ns", "s") and not tokens[0][0].endswith(("上", "下")) or tokens[0][0] in ("地区", "辖区", "辖内", "内")):
         rest = tokens[1:]
         if not any(is_noun(f) and not is_place_or_time(w, f) for w, f in rest):
             break
         tokens = rest
     return _text(tokens)
+
+
+def _rate_manner(tokens: list[Tag]) -> bool:
+    """ "自愿|承诺率", "按期|还款率": the adverb says which rate, as in before_phrase."""
+    return len(tokens) == 2 and tokens[0][1] in ("d", "ad") and len(tokens[0][0]) >= 2 and tokens[1][0].endswith("率")
 
 
 def _strip_leading_noise(text: str) -> str:
@@ -178,6 +199,28 @@ def _share_phrase(tags: list[Tag]) -> str:
     return label if len(phrase) and len(label) <= MAX_LABEL else ""
 
 
+def _headed_by_verb(token: Tag) -> bool:
+    """A verb, or a compound whose first two characters are one ("建立联系", "发放贷款"; not "信用")."""
+    word, flag = token
+    return flag.startswith("v") or (len(word) > 2 and tag(word[:2])[0][1].startswith("v"))
+
+
+# Measure words that count bodies or people: "144家有代表性的|民营企业" counts firms, not a quality.
+_AGENT_UNITS = frozenset("家 户 名 人 位 家次 户次".split())
+
+
+def _agent_after_de(tags: list[Tag]) -> tuple[list[Tag], bool] | None:
+    """The bodies a count of 家/户/名 counts when a short relative clause comes first ("符合条件的企业")."""
+    at = next((i for i, (w, _) in enumerate(tags[:5]) if w == "的"), -1)
+    if at <= 0 or any(f == "x" for _, f in tags[:at]):
+        return None
+    phrase, via_de = after_phrase(tags[at:])
+    # the bodies end the phrase: what follows them is their predicate ("小微企业|减免担保费")
+    while phrase and not _text(phrase).endswith(AGENT_SUFFIXES):
+        phrase = phrase[:-1]
+    return (phrase, via_de) if phrase else None
+
+
 def _drop_previous_subject(tags: list[Tag]) -> list[Tag]:
     """Words opening ``before`` that the previous figure counted ("7601家|市场主体共获得融资")."""
     index = 0
@@ -202,7 +245,19 @@ def metric_label(*, before: str, after: str, kind: str, clause: str = "", previo
         before = _text(b_tags)
     a_tags = tag(after.lstrip(" \u3000（(次）)"))
     after_tokens, via_de = after_phrase(a_tags)
+    if unit in _AGENT_UNITS and not _text(after_tokens).endswith(AGENT_SUFFIXES):
+        after_tokens, via_de = _agent_after_de(a_tags) or (after_tokens, via_de)
+        # "100家工商联所属商会|建立联系合作机制": the bodies end what a count of 家 or 户 names
+        # (people, counted by 名, 人 or 位, have heads of their own: "千名企业员工")
+        # ("72万多家市场主体|信用建档" keeps its noun: only words headed by a verb - 建立联系, 发放贷款,
+        # which jieba tags as nouns whole - start the bodies' action)
+        ends = [i for i, (w, _) in enumerate(after_tokens) if w.endswith(AGENT_SUFFIXES)]
+        if (ends and not via_de and unit[:1] in "家户" and ends[-1] + 1 < len(after_tokens)
+                and _headed_by_verb(after_tokens[ends[-1] + 1])):
+            after_tokens = after_tokens[: ends[-1] + 1]
     after_label = _fit(after_tokens)
+    if kind == "duration" and via_de and not after_label.endswith(_TIME_HEADS):
+        after_label = ""  # "上规3年内的|企业": the firms are not what lasts three years
     before_tokens, _ = before_phrase(b_tags, keep_verb=kind != "percent")
     before_label = _fit(before_tokens)
     change_label = _change_phrase(before)
@@ -241,15 +296,18 @@ def metric_label(*, before: str, after: str, kind: str, clause: str = "", previo
     # "平均兑现时限从原来4个月变为2个月": both figures measure the subject before 从.
     order.insert(0, _from_subject(before) or ("" if before_label else _from_subject(clause)))
     if kind == "duration":
-        order.insert(0, _duration_phrase(before_tokens, a_tags))
+        order.insert(0, _duration_phrase(before_tokens, a_tags, anchored=bool(b_tags) and b_tags[-1][1] == "f"))
     elif kind == "count" and a_tags and a_tags[0][1] == "v" and len(a_tags[0][0]) >= 2 and unit in _UNIT_NOUNS:
         order.insert(2, a_tags[0][0] + _UNIT_NOUNS[unit])  # "300余人次参加" -> 参加人次
     # ``previous``: the label of the figure listed just before ("余额分别为7729亿元、6101亿元").
     order.append(previous)
     order.append(_verb_measure(b_tags, kind, unit))
     order.append(_fit(before_phrase(tag(clause))[0]))
+    # "做出|不予处罚174起": the action a light verb introduces is named, verbs and all.
+    at = len(b_tags) - len(before_tokens) - 1
+    light_object = bool(before_tokens) and at >= 0 and b_tags[at][0] in LIGHT_VERBS
     for label in order:
-        if label and _acceptable(label, verbal_noun=kind == "money"):
+        if label and _acceptable(label, loose=light_object and label == before_label, verbal_noun=kind == "money"):
             return label
     # Last resort before a generic word: the words before the figure ("在站100多名", "新设18家").
     for label in (_strip_leading_noise(_after_governing(before)), _strip_leading_noise(before), after_label):
@@ -273,15 +331,20 @@ def _from_subject(text: str) -> str:
     return _fit(before_phrase(tag(text[:at]))[0])
 
 
-def _duration_phrase(before_tokens: list[Tag], a_tags: list[Tag]) -> str:
+def _duration_phrase(before_tokens: list[Tag], a_tags: list[Tag], *, anchored: bool = False) -> str:
     """ "0.5天内办结" -> 办结时长: a time followed by the action it takes."""
-    if not a_tags or not a_tags[0][1].startswith("v") or a_tags[0][1] == "vn" or a_tags[0][0] in LINK_VERBS:
+    a_tags = [t for t in a_tags if t[1] not in ("d", "ad")]  # "5个工作日之内|必须|上传"
+    light = len(a_tags) > 1 and a_tags[0][0] in LIGHT_VERBS and a_tags[1][1].startswith("v")
+    if light:
+        a_tags = a_tags[1:]  # "30个工作日内完成|审查": the action, not the light verb
+    if not a_tags or not a_tags[0][1].startswith("v") or a_tags[0][1] == "vn" and not light:
         return ""
     verb = a_tags[0][0]
-    if len(verb) < 2:
+    if len(verb) < 2 or verb in LINK_VERBS:
         return ""
-    # the action's subject, kept short ("新办套餐办结时长", "线上贷款办结时长")
-    subject = [t for t in before_tokens if not t[1].startswith("v") or t[1] == "vn"]
+    # the action's subject, kept short ("新办套餐办结时长", "线上贷款办结时长"); none after a
+    # time it counts from ("印发后|5个工作日")
+    subject = [t for t in before_tokens if not t[1].startswith("v") or t[1] == "vn"] if not anchored else []
     while sum(len(w) for w, _ in subject) > 4:
         subject = subject[1:]
     return _text(subject) + verb + "时长"
@@ -295,7 +358,7 @@ def _verb_measure(tags: list[Tag], kind: str, unit: str) -> str:
         if not flag.startswith("v") or word in _LEADING_NOISE or len(run) == 2 or len(word) < 2:
             break
         run.insert(0, (word, flag))
-    if run and run[0][0] in GOVERNING_VERBS and len(run) == 2 and run[0][0] not in ("办理", "办结"):
+    if run and run[0][0] in GOVERNING_VERBS and len(run) == 2:
         run = run[1:]
     noun = _UNIT_NOUNS.get(unit) if kind == "count" else _KIND_FALLBACK.get(kind)
     verb = _text(run)

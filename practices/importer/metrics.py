@@ -46,7 +46,9 @@ Rules and judgement calls
   articles and are left out; so are numerals after 第/每/统/唯/同 (第一, 统一).
 * ``label``: what the figure measures, 2-12 characters, from the clause around
   it (see :mod:`practices.importer.labels`); the clause text before the figure
-  is cut after the previous figure and stripped of dates and connectives.
+  is cut after the previous figure and stripped of dates and connectives.  A figure alone
+  in parentheses names the words before them ("阶段性高位（25.44%）"); administrative
+  levels right after a figure are skipped ("120余名市、区|政协委员").
 * ``as_of``: the last period phrase (截至2021年8月底, 2021年1-8月, 今年以来,
   2019年以来, 目前 ...) of the sentence that precedes the figure; "" if none.
   ``as_of_month`` is the last month of the period (上半年 -> 6, 年底 -> 12).
@@ -186,6 +188,32 @@ def _with_class_unit(label: str, unit: str) -> str:
     return label
 
 
+def _aside_of(text: str, figure: Figure, lower: int) -> int:
+    """Where the words naming ``figure`` end: before its parenthesis when it is an aside on them.
+
+    "阶段性高位（25.44%）", "“引导清单”（各7条）": a figure alone in parentheses gives a
+    number for the noun right before them, not for what follows.
+    """
+    opening = figure.qual_start
+    while opening > lower and text[opening - 1] in SPACES + "各均约共":  # "（各7条）", "（约30%）"
+        opening -= 1
+    close = figure.span_end
+    while close < len(text) and text[close] in SPACES:
+        close += 1
+    if opening > lower and text[opening - 1] in "（(" and text[close:close + 1] in ("）", ")"):
+        return opening - 1
+    return figure.qual_start
+
+
+# Administrative levels listed before a noun ("120余名市、区政协委员", "省、市、县三级"): where, not what.
+_PLACE_LEVELS = re.compile(r"(?:[省市区县镇乡村][、和及与])+[省市区县镇乡村](?=[\u4e00-\u9fff])")
+
+
+def _place_levels_length(text: str, at: int) -> int:
+    levels = _PLACE_LEVELS.match(text, at)
+    return levels.end() - at if levels else 0
+
+
 def _sentences(text: str) -> list[tuple[int, int]]:
     spans, start = [], 0
     for m in _SENTENCE_END.finditer(text):
@@ -213,16 +241,18 @@ def extract_metrics(text: str) -> list[ExtractedMetric]:
         s_start, s_end = next(span for span in sentences if span[0] <= f.start < span[1])
         lower = max(s_start, previous_end)
         next_start = figures[position].qual_start if position < len(figures) else s_end
-        after = text[f.span_end:clause_end(text, f.span_end, min(s_end, next_start), quotes)]
+        after_start = f.span_end + _place_levels_length(text, f.span_end)
+        after = text[after_start:clause_end(text, after_start, min(s_end, next_start), quotes)]
         in_run = position > 1 and _follows_count(text, figures[position - 2], f)
         run_end = _run_end(figures, position - 1) if in_run and not after and f.kind == "count" else None
         if run_end is not None:
             after = text[run_end:clause_end(text, run_end, s_end, quotes)]
+        named_at = _aside_of(text, f, lower)
         label = metric_label(
-            before=_clean_label(text[clause_start(text, lower, f.qual_start, quotes):f.qual_start]),
+            before=_clean_label(text[clause_start(text, lower, named_at, quotes):named_at]),
             after=after,
             kind=f.kind,
-            clause=_clean_label(text[clause_start(text, s_start, f.qual_start, quotes):f.qual_start]),
+            clause=_clean_label(text[clause_start(text, s_start, named_at, quotes):named_at]),
             previous=_listed_after(text, metrics, f, previous_end),
             unit=f.normalized_unit,
         )

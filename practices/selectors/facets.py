@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, NamedTuple
+from urllib.parse import urlencode
 
 from django.db.models import Count
 from django.http import QueryDict
@@ -47,10 +48,31 @@ def query_url(params: QueryDict, *, path: str = "", **changes: str | None) -> st
     return f"{path}?{encoded}" if encoded else (path or "?")
 
 
-def _facet(param, value, label, count, selected, params, path) -> Facet:
+def query_url_maker(params: QueryDict, *, path: str = "", name: str) -> Callable[[str | None], str]:
+    """``value -> query_url(params, path=path, name=value)``, with the other parameters encoded once.
+
+    A facet builds a link per value (a city facet has hundreds): query_url
+    appends the changed parameter after the others, so the others' encoding
+    is the same for every value.
+    """
+    query = params.copy()
+    for reset in (*RESET_ON_CHANGE, name):
+        query.pop(reset, None)
+    rest = query.urlencode()
+
+    def url(value: str | None) -> str:
+        if value in (None, ""):
+            return f"{path}?{rest}" if rest else (path or "?")
+        pair = urlencode({name: value})
+        return f"{path}?{rest}&{pair}" if rest else f"{path}?{pair}"
+
+    return url
+
+
+def _facet(value, label, count, selected, toggle: Callable[[str | None], str]) -> Facet:
     return {
         "value": value, "label": label, "count": count, "selected": selected,
-        "toggle_url": query_url(params, path=path, **{param: None if selected else value}),
+        "toggle_url": toggle(None if selected else value),
     }
 
 
@@ -142,13 +164,14 @@ def _facet_items(*, param: str, rows: list[FacetRow], label: Callable, selected,
         rows = rows[:limit] + [row for row in rows[limit:] if selected is not None and row.pk == selected.pk]
     items = []
     found_selected = False
+    toggle = query_url_maker(params, path=path, name=param)
     for row in rows:
         is_selected = selected is not None and row.pk == selected.pk
         found_selected |= is_selected
-        items.append(_facet(param, row.slug, label(row), row.n, is_selected, params, path))
+        items.append(_facet(row.slug, label(row), row.n, is_selected, toggle))
     if selected is not None and not found_selected:
         # The selected value must stay visible (count 0) so that it can be switched off.
-        items.insert(0, _facet(param, selected.slug, label(selected), 0, True, params, path))
+        items.insert(0, _facet(selected.slug, label(selected), 0, True, toggle))
     return items
 
 

@@ -13,22 +13,28 @@ def _list_url(**params: str) -> str:
     return f"{reverse('practices:practice-list')}?{urlencode(params)}"
 
 
-def counts_by_category(*, practices: list[Practice], categories: list[Category], **params: str) -> list[dict]:
+def counts_by_category(*, practices: QuerySet[Practice], categories: list[Category], **params: str) -> list[dict]:
     """[{"category": Category, "count": int, "url": str}, …] for categories holding any of ``practices``.
 
-    ``params`` (e.g. city="qingdao") narrow the practice-list link further. No query.
+    ``params`` (e.g. city="qingdao") narrow the practice-list link further. One GROUP BY query.
     """
-    counts: dict[int, int] = {}
-    for practice in practices:
-        counts[practice.category_id] = counts.get(practice.category_id, 0) + 1
+    counts = dict(practices.order_by().values_list("category_id").annotate(n=Count("pk")))
     return [
         {"category": category, "count": counts[category.pk], "url": _list_url(category=category.slug, **params)}
         for category in categories if category.pk in counts
     ]
 
 
-def _practices(queryset: QuerySet[Practice]) -> list[Practice]:
-    return list(queryset.select_related("category").defer("raw_text", "category__load_fingerprint").order_by("number"))
+# A place or category can hold thousands of practices (a 100k catalogue: a category ~14,000): its
+# page lists the first ones, counts them all, and links to the filtered list for the rest.
+PRACTICES_SHOWN = 50
+
+
+def _practices(queryset: QuerySet[Practice]) -> dict:
+    """{"practices": the first PRACTICES_SHOWN by number, "practice_count": how many}. One or two queries."""
+    shown = list(queryset.select_related("category").defer("raw_text", "category__load_fingerprint")
+                 .order_by("number")[:PRACTICES_SHOWN])
+    return {"practices": shown, "practice_count": len(shown) if len(shown) < PRACTICES_SHOWN else queryset.count()}
 
 
 # A place can hold hundreds of metrics: its page shows the first ones and links to the explorer.
@@ -45,39 +51,50 @@ def _metrics(**lookups) -> dict:
     return {"metrics": shown, "metric_count": len(shown) if len(shown) < METRICS_SHOWN else metrics.count()}
 
 
-def _case_reports(queryset: QuerySet[CaseReport]) -> list[CaseReport]:
-    return list(queryset.published().select_related("province", "source")
-                .defer("body", "source_spans", "source__raw_text", "source__non_article_parts")
-                .order_by("source__filename", "position"))
+# The cities counted on a category page: the most reporting ones (a 100k catalogue: all 298).
+CITIES_SHOWN = 30
+# The same for case reports (a 100k catalogue: ~700 per category).
+CASE_REPORTS_SHOWN = 20
+
+
+def _case_reports(queryset: QuerySet[CaseReport]) -> dict:
+    """{"case_reports": the first CASE_REPORTS_SHOWN in source order, "case_report_count": how many}."""
+    published = queryset.published()
+    shown = list(published.select_related("province", "source")
+                 .defer("body", "source_spans", "source__raw_text", "source__non_article_parts")
+                 .order_by("source__filename", "position")[:CASE_REPORTS_SHOWN])
+    return {"case_reports": shown,
+            "case_report_count": len(shown) if len(shown) < CASE_REPORTS_SHOWN else published.count()}
 
 
 def city_overview(*, slug: str) -> dict:
-    """Everything the city page shows; raises City.DoesNotExist. Six queries.
+    """Everything the city page shows; raises City.DoesNotExist. Seven or eight queries, whatever its size.
 
-    {"city": City, "practices": [Practice], "by_category": counts_by_category(…),
+    {"city": City, "practices": [Practice] (the first PRACTICES_SHOWN), "practice_count": int,
+     "by_category": counts_by_category(…),
      "metrics": [Metric] (the first METRICS_SHOWN; entry, practice and city loaded),
-     "metric_count": int, "case_reports": [CaseReport]}
+     "metric_count": int, "case_reports": [CaseReport] (the first CASE_REPORTS_SHOWN), "case_report_count": int}
     """
     city = City.objects.select_related("province").get(slug=slug)
-    practices = _practices(Practice.objects.published().with_entry(city=city))
+    practices = Practice.objects.published().with_entry(city=city)
     return {
         "city": city,
-        "practices": practices,
+        **_practices(practices),
         "by_category": counts_by_category(practices=practices, categories=list(Category.objects.all()),
                                           city=city.slug),
         **_metrics(entry__city=city),
-        "case_reports": _case_reports(CaseReport.objects.filter(cities=city)),
+        **_case_reports(CaseReport.objects.filter(cities=city)),
     }
 
 
 def province_overview(*, slug: str) -> dict:
-    """Everything the province page shows; raises Province.DoesNotExist. Seven queries.
+    """Everything the province page shows; raises Province.DoesNotExist. Eight or nine queries.
 
     As city_overview, plus "cities": [City annotated practice_count] (only cities
     the catalogue mentions), and case reports about the province.
     """
     province = Province.objects.get(slug=slug)
-    practices = _practices(Practice.objects.published().with_entry(city__province=province))
+    practices = Practice.objects.published().with_entry(city__province=province)
     cities = list(
         City.objects.filter(province=province)
         .annotate(practice_count=Count("entries__practice", filter=Q(entries__practice__status=Status.PUBLISHED),
@@ -87,43 +104,49 @@ def province_overview(*, slug: str) -> dict:
     return {
         "province": province,
         "cities": cities,
-        "practices": practices,
+        **_practices(practices),
         "by_category": counts_by_category(practices=practices, categories=list(Category.objects.all()),
                                           province=province.slug),
         **_metrics(entry__city__province=province),
-        "case_reports": _case_reports(CaseReport.objects.filter(province=province)),
+        **_case_reports(CaseReport.objects.filter(province=province)),
     }
 
 
 def category_overview(*, slug: str) -> dict:
-    """Everything the category page shows; raises Category.DoesNotExist. Six queries.
+    """Everything the category page shows; raises Category.DoesNotExist. Seven to nine queries.
 
-    {"category": Category, "practices": [Practice, entries with cities prefetched],
-     "by_city": [{"city": City, "count": int, "url": str}] (most practices first),
-     "metrics": [Metric], "metric_count": int, "case_reports": [CaseReport]}
+    {"category": Category, "practices": [Practice, entries with cities prefetched] (the first PRACTICES_SHOWN),
+     "practice_count": int,
+     "by_city": [{"city": City, "count": int, "url": str}] (the CITIES_SHOWN with most practices),
+     "city_total": int (cities in all),
+     "metrics": [Metric], "metric_count": int, "case_reports": [CaseReport] (the first CASE_REPORTS_SHOWN), "case_report_count": int}
     """
     category = Category.objects.get(slug=slug)
+    published = Practice.objects.published().filter(category=category)
     practices = list(
-        Practice.objects.published().filter(category=category).defer("raw_text").order_by("number")
+        published.defer("raw_text").order_by("number")[:PRACTICES_SHOWN]
         .prefetch_related(Prefetch(
             "entries", queryset=PracticeEntry.objects.select_related("city__province").order_by("position")
         ))
     )
-    cities: dict[int, dict] = {}
     for practice in practices:
         practice.category = category  # already known: saves a query per practice
-        for entry in practice.entries.all():
-            row = cities.setdefault(entry.city_id, {
-                "city": entry.city, "count": 0, "url": _list_url(category=category.slug, city=entry.city.slug),
-            })
-            row["count"] += 1
-    by_city = sorted(cities.values(), key=lambda row: (-row["count"], row["city"].adcode))
+    # An entry is unique per practice and city: counting entries counts practices.
+    counts = dict(PracticeEntry.objects.filter(practice__in=published).order_by().values_list("city_id")
+                  .annotate(n=Count("pk")))
+    by_city = sorted(
+        ({"city": city, "count": counts[city.pk], "url": _list_url(category=category.slug, city=city.slug)}
+         for city in City.objects.filter(pk__in=counts).select_related("province")),
+        key=lambda row: (-row["count"], row["city"].adcode),
+    )[:CITIES_SHOWN]
     return {
         "category": category,
         "practices": practices,
+        "practice_count": len(practices) if len(practices) < PRACTICES_SHOWN else published.count(),
         "by_city": by_city,
+        "city_total": len(counts),
         **_metrics(entry__practice__category=category),
-        "case_reports": _case_reports(CaseReport.objects.filter(categories=category)),
+        **_case_reports(CaseReport.objects.filter(categories=category)),
     }
 
 

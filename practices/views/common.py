@@ -1,17 +1,22 @@
 """Helpers the public views share: forgiving pagination and query-string links."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, QueryDict
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
 from .. import params as strict_params
 from ..filters import PublishedFilterSet
+from ..fragments import cached_fragments
 from ..lists import PUBLIC_LISTS, PublicList
+from ..pagination import KeysFirstPaginator
 from ..params import InvalidParam
 
 PER_PAGE_CHOICES = (10, 20, 50, 100)
@@ -46,7 +51,7 @@ def paginate(request: HttpRequest, queryset: QuerySet, *, default_per_page: int 
     refused = [problem for problem in (page_problem, per_page_problem) if problem is not None]
     if refused:
         return Listing(page=Paginator(queryset.none(), per_page).page(1), per_page=per_page, refused=refused)
-    paginator = Paginator(queryset, per_page)
+    paginator = KeysFirstPaginator(queryset, per_page)
     if count is not None:
         paginator.count = count  # shadows the cached_property: no COUNT query
     if number > paginator.num_pages:
@@ -131,3 +136,24 @@ def list_context(request: HttpRequest, *, public_list: PublicList, filterset: Pu
         # Where "清除这个条件" leads: the same list without the refused parameters.
         "clear_url": f"{request.path}?{params.urlencode()}" if params else request.path,
     }
+
+
+def facet_fragments(request: HttpRequest, *, list_name: str, panel: str, hint: str,
+                    build: Callable[[], dict]) -> dict[str, SafeString]:
+    """The list's facet panels as HTML, ``{"panels": phone disclosure, "aside": beside the list}``.
+
+    ``build()`` gives the facets' context (``facets``, ``has_facets``, …); it runs only when this
+    revision has not rendered the panels for this query yet (practices/fragments.py). The key is
+    the query as asked (a refused value shows no facets, though ``params`` drops it from the
+    links) without ``page``: every link in a panel starts again at page 1.
+    """
+    query = request.GET.copy()
+    query.pop("page", None)
+
+    def render() -> dict[str, str]:
+        context = {**build(), "panel": panel, "hint": hint}
+        return {"panels": render_to_string("practices/includes/facet_panels.html", context),
+                "aside": render_to_string("practices/includes/facet_aside.html", context)}
+
+    return cached_fragments(request, name=f"facets:{list_name}", vary=(request.path, query.urlencode()),
+                            render=render)

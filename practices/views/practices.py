@@ -3,21 +3,27 @@ from __future__ import annotations
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
 from .. import selectors
+from ..fragments import cached_fragments
 from ..lists import PRACTICES
 from ..models import Practice
-from .common import list_context, paginate
+from .common import facet_fragments, list_context, paginate
 
 # Values listed per facet on the page (the API lists them all): 297 cities would bury the list.
 FACET_VALUES_SHOWN = 30
 
 
 def home(request: HttpRequest) -> HttpResponse:
+    def figures() -> dict[str, str]:
+        return {"html": render_to_string("practices/includes/home_figures.html",
+                                         {"matrix": selectors.category_city_matrix()}, request=request)}
+
     return render(request, "practices/home.html", {
         "totals": selectors.catalogue_totals(),
-        "matrix": selectors.category_city_matrix(),
+        "figures": cached_fragments(request, name="home-figures", vary=(), render=figures)["html"],
         "latest_reports": selectors.case_report_latest(limit=5),
     })
 
@@ -29,13 +35,18 @@ def practice_list(request: HttpRequest) -> HttpResponse:
     rows = selectors.practice_list_page_rows(practices=listing.page.object_list)
     listing.page.object_list = PRACTICES.with_excerpts(rows, filterset=filterset)
     context = list_context(request, public_list=PRACTICES, filterset=filterset, listing=listing)
-    facets = selectors.practice_facets(filterset=filterset, params=context["params"], path=request.path,
-                                       summary=summary, limit=FACET_VALUES_SHOWN)
+
+    def facet_context() -> dict:
+        facets = selectors.practice_facets(filterset=filterset, params=context["params"], path=request.path,
+                                           summary=summary, limit=FACET_VALUES_SHOWN)
+        return {"facets": facets, "has_facets": any(facets.values()),
+                "facet_totals": {name: len(rows) for name, rows in summary["facets"].items()}}
+
     return render(request, "practices/practice_list.html", {
         **context,
-        "facets": facets,
-        "has_facets": any(facets.values()),
-        "facet_totals": {name: len(rows) for name, rows in summary["facets"].items()},
+        "facet_html": facet_fragments(request, list_name=PRACTICES.name,
+                                      panel="practices/includes/facets_practices.html",
+                                      hint=_("（类别、城市、省份）"), build=facet_context),
     })
 
 

@@ -10,7 +10,7 @@ from .. import selectors
 from ..lists import CASE_REPORTS, METRICS, PUBLIC_LISTS
 from ..models import CaseReport, SourceDocument
 from ..selectors.case_reports import case_report_by_id
-from .common import export_links, list_context, paginate
+from .common import export_links, facet_fragments, list_context, paginate
 
 
 def case_report_list(request: HttpRequest) -> HttpResponse:
@@ -20,9 +20,17 @@ def case_report_list(request: HttpRequest) -> HttpResponse:
     rows = selectors.case_report_list_rows(reports=listing.page.object_list)
     listing.page.object_list = CASE_REPORTS.with_excerpts(rows, filterset=filterset)
     context = list_context(request, public_list=CASE_REPORTS, filterset=filterset, listing=listing)
-    facets = CASE_REPORTS.facets(filterset=filterset, params=context["params"], path=request.path, summary=summary)
+
+    def facet_context() -> dict:
+        facets = CASE_REPORTS.facets(filterset=filterset, params=context["params"], path=request.path,
+                                     summary=summary)
+        return {"facets": facets, "has_facets": any(facets.values())}
+
     return render(request, "practices/case_report_list.html", {
-        **context, "facets": facets, "has_facets": any(facets.values()),
+        **context,
+        "facet_html": facet_fragments(request, list_name=CASE_REPORTS.name,
+                                      panel="practices/includes/facets_case_reports.html",
+                                      hint=_("（省份、类别）"), build=facet_context),
     })
 
 

@@ -19,6 +19,7 @@ TUNING = Path(__file__).resolve().parents[1] / "data" / "metric_labels_tuning.js
     [
         # the compare chart of practice 23 (issue 13)
         ("截至2021年7月，全市44家银行机构已全部入驻平台。", "44家", "银行机构"),
+        # a count of 家 counts the bodies, not what is done for them (信用建档)
         ("实现对全市72万多家市场主体信用建档全覆盖。", "72万多家", "市场主体信用建档"),
         ("整合导入19.74多万家中小微企业、718万多条基础信息数据。", "19.74多万家", "中小微企业"),
         ("粤信融平台累计注册企业14万家，", "14万家", "注册企业"),
@@ -124,7 +125,16 @@ def test_tuning_sample_is_large_and_apart_from_the_heldout_sample():
 # pass, which was judged by splitting the tuning owners in two halves (crc32 of the owner, even/odd):
 # 243/278 = 0.874 and 153/174 = 0.879, a change kept only if it lowered neither half.  2026-12-07: runs of
 # counts written back to back ("118大类4000多细项4.17亿条信用信息") take the noun after the run: 0.881 (398/452).
-TUNING_FLOOR = 0.87
+# Second generalisation pass (same split; only the even half's errors were read, classes fixed by
+# structure - parenthesised figures, administrative levels, bodies counted by 家/户/名, determiners, light
+# verbs, rate adverbs, durations, 为/向/给 objects, modal bounds, clause-opening actions, too-long phrases
+# cut where bodies meet their action; cases in test_label_rules_classes.py): even 245 -> 254/278 = 0.914,
+# odd 153 -> 154/174 = 0.885, in all 0.903 (408/452).  Several of these rules left both halves unchanged
+# and were kept for fixing new made-up sentences written before their output was seen (31 -> 38 of 50).
+# Then bodies are cut from their action only when a word headed by a verb follows them, so that the
+# issue's own example keeps its noun ("72万多家市场主体信用建档" -> 市场主体信用建档, not 市场主体): the
+# halves and the total are unchanged (408/452).
+TUNING_FLOOR = 0.90
 
 
 def test_label_accuracy_on_the_tuning_sample_does_not_regress():
@@ -146,8 +156,9 @@ def test_label_accuracy_on_the_tuning_sample_does_not_regress():
 # A learned ranker over the jieba spans around the figure (logistic regression, owner-grouped 5-fold
 # cross-validation on the tuning sample) reached 0.650 without the rules' output as a feature and 0.874
 # with it (the rules alone: 0.876), although an acceptable label is among its candidates for 0.95 of
-# the items: not adopted.
-HELDOUT_FLOOR, HELDOUT_TARGET = 0.735, 0.85
+# the items: not adopted.  After the second generalisation pass (above), measured once as an aggregate:
+# 0.744 (125/168).
+HELDOUT_FLOOR, HELDOUT_TARGET = 0.74, 0.85
 
 
 def test_label_accuracy_on_the_heldout_sample_does_not_regress():
@@ -155,7 +166,7 @@ def test_label_accuracy_on_the_heldout_sample_does_not_regress():
     assert accuracy >= HELDOUT_FLOOR, f"label accuracy={accuracy:.3f}; wrong: {len(wrong)}"
 
 
-@pytest.mark.xfail(strict=True, reason="issue 13 target: held-out label accuracy 0.738 < 0.85")
+@pytest.mark.xfail(strict=True, reason="issue 13 target: held-out label accuracy 0.744 < 0.85")
 def test_label_accuracy_on_the_heldout_sample_reaches_the_target():
     accuracy, wrong = label_accuracy(heldout_items())
     assert accuracy >= HELDOUT_TARGET, f"label accuracy={accuracy:.3f}; wrong: {len(wrong)}"

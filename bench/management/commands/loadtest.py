@@ -52,8 +52,23 @@ class Command(BaseCommand):
                             help="gunicorn 的 --timeout（秒）：请求处理超过它的 worker 会被杀掉重启，默认 30（同 make serve）。")
         parser.add_argument("--wrk-threads", type=int, default=None,
                             help="wrk 的线程数，默认为 min(连接数, CPU 核数)。")
-        parser.add_argument("--detail-pages", type=int, default=40,
-                            help="URL 混合中详情页的不同序号个数（在全部序号上均匀分布），默认 40。")
+        parser.add_argument("--scenario", choices=loadtest.SCENARIOS, default="mix",
+                            help="热门 URL 集：mix（默认：首页、筛选列表、搜索、详情、API，未命中一侧另有 CSV 导出）；"
+                                 "cached（列表、筛选列表、详情、城市页、首页、API 列表，全部命中页面缓存）；"
+                                 "category-miss（只有 /practices/?category=…，关闭页面缓存）。")
+        parser.add_argument("--hit-share", type=float, default=None,
+                            help="页面缓存命中的请求占比（0–100），仅 mix：默认 80；0 表示关闭页面缓存"
+                                 "（DJANGO_PAGE_CACHE=0），100 表示只请求热门集；其间每次 wrk 运行各用一个 URL 文件，"
+                                 "其中 (100−P)% 为只用一次的冷 URL。cached 固定 100，category-miss 固定 0。")
+        parser.add_argument("--static-floor", action="store_true",
+                            help="每个连接数先对一个静态文件（whitenoise）运行 wrk 同样时长，报告其吞吐和本站混合所占比例。")
+        parser.add_argument("--datasette", action="store_true",
+                            help="每个连接数再对 Datasette（同一 SQLite 文件，suggest_facets 关闭）的按类别表格页运行 wrk，"
+                                 "报告本站吞吐与 Datasette 之比；只适用于 SQLite。")
+        parser.add_argument("--url-safety", type=float, default=3.0,
+                            help="冷 URL 文件的余量系数：行数 = 预热吞吐 × 时长 × 此系数，默认 3（保证 wrk 不绕回）。")
+        parser.add_argument("--detail-pages", type=int, default=None,
+                            help="热门集中详情页的不同序号个数（在全部序号上均匀分布），默认按场景（mix 38，cached 25）。")
         parser.add_argument("--seed", type=int, default=1, help="打乱 URL 顺序的随机种子，默认 1。")
         parser.add_argument("--conn-max-age", type=int, default=None,
                             help="设置 gunicorn 的 DJANGO_CONN_MAX_AGE（秒）；默认不设，即生产默认值（60）。")
@@ -79,7 +94,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, verbosity: int, **options):
         for name in ("duration", "timeout", "workers", "threads", "gunicorn_timeout", "detail_pages"):
-            if options[name] < 1:
+            if options[name] is not None and options[name] < 1:
                 raise CommandError(f"--{name.replace('_', '-')} must be at least 1.")
         if options["warmup"] < 0:
             raise CommandError("--warmup must not be negative.")
@@ -88,10 +103,10 @@ class Command(BaseCommand):
         output_dir: Path = options["output_dir"]
         try:
             if options["write_urls"]:
-                data = loadtest.write_url_file(options["write_urls"], detail_pages=options["detail_pages"],
-                                               seed=options["seed"])
+                data = loadtest.write_url_file(options["write_urls"])
                 if verbosity >= 1:
-                    self.stdout.write(f"Wrote {len(data['mix']['paths'])} paths to {options['write_urls']}")
+                    self.stdout.write(f"Wrote the facts of {data['facts']['practices_published']} practices "
+                                      f"to {options['write_urls']}")
                 return
             if options["report_only"]:
                 results = loadtest.latest_results(output_dir)
@@ -126,6 +141,18 @@ class Command(BaseCommand):
                 raise CommandError("--restart-postgres-at restarts PostgreSQL once: give one --connections value.")
             if not 0 < restart_at < options["duration"]:
                 raise CommandError("--restart-postgres-at must lie inside the run (0 < seconds < --duration).")
+        scenario, hit_share = options["scenario"], options["hit_share"]
+        fixed = loadtest.DEFAULT_HIT_SHARE[scenario]
+        if hit_share is None:
+            hit_share = fixed
+        elif not 0 <= hit_share <= 100:
+            raise CommandError("--hit-share must lie between 0 and 100.")
+        elif scenario != "mix" and hit_share != fixed:
+            raise CommandError(f"--scenario {scenario} has a hit share of {fixed} %: --hit-share applies to mix only.")
+        if options["url_safety"] < 1:
+            raise CommandError("--url-safety must be at least 1.")
+        if options["datasette"] and not options["database_url"].startswith("sqlite:"):
+            raise CommandError("--datasette needs a SQLite --database-url (Datasette serves SQLite files).")
         run_options = loadtest.LoadTestOptions(
             base_dir=Path(settings.BASE_DIR), output_dir=options["output_dir"],
             database_url=options["database_url"], connections=connections, duration=options["duration"],
@@ -134,6 +161,8 @@ class Command(BaseCommand):
             wrk_threads=options["wrk_threads"], detail_pages=options["detail_pages"], seed=options["seed"],
             conn_max_age=options["conn_max_age"], restart_postgres_at=restart_at,
             restart_command=options["restart_command"], label=options["label"], note=options["note"],
+            scenario=scenario, hit_share=hit_share, static_floor=options["static_floor"],
+            datasette=options["datasette"], url_safety=options["url_safety"],
             verbosity=verbosity,
         )
         return loadtest.run(run_options, self._writer(verbosity, 1), self._writer(verbosity, 2))
