@@ -25,8 +25,10 @@ from .models import SEARCH_FIELDS, Practice, PracticeEntry
 __all__ = ["CHUNK_SIZE", "export_deferred", "fast_rows", "practice_columns", "practice_rows", "practice_rows_keyset",
            "streamable_order"]
 
-# Rows per database round trip (and per server-side cursor fetch).
-CHUNK_SIZE = 1000
+# Rows per database round trip. 2,000 practices are about 3.5 MB of text; measured on PostgreSQL at
+# 100k (9,705 rows, in-process, median of 4): 500 → 20.5k, 1,000 → 20.3–21.7k, 2,000 → 22.7–23.0k,
+# 4,000 → 23.5k rows/s.
+CHUNK_SIZE = 2000
 # Long texts no export column shows, by model label: deferred when reading export chunks.
 EXPORT_DEFERRED = {
     "practices.practice": ("raw_text", *SEARCH_FIELDS, "source__raw_text"),
