@@ -464,3 +464,24 @@ def test_every_export_column_has_a_chinese_header(catalogue):
     for public_list in PUBLIC_LISTS.values():
         columns = public_list.resource_class(published_only=True).get_export_headers()
         assert set(columns) <= set(COLUMN_HEADERS_ZH), set(columns) - set(COLUMN_HEADERS_ZH)
+
+
+def test_a_case_report_export_reads_reports_linked_to_thousands_of_practices(client, catalogue):
+    """At 10k practices the reports link ~2,500 practices: the links' practices must be joined, not prefetched
+    as one "id = … OR id = …" per practice, which SQLite refuses past 1,000 terms (the data page crashed)."""
+    from decimal import Decimal
+
+    from practices.models import CaseReport, Practice, RelatedPractice
+
+    template = Practice.objects.published().order_by("number").first()
+    extra = Practice.objects.bulk_create([
+        Practice(number=1000 + index, name=f"做法 {index}", category_id=template.category_id,
+                 source_id=template.source_id, status=template.status)
+        for index in range(1100)
+    ])
+    report = CaseReport.objects.published().order_by("pk").first()
+    RelatedPractice.objects.bulk_create([RelatedPractice(case_report=report, practice=practice, score=Decimal("0.5"))
+                                         for practice in extra])
+    body = download(client, "/case-reports/export.csv")[1]
+    assert len(csv_rows(body)) == 1 + CaseReport.objects.published().count()
+    assert client.get("/about/").status_code == 200

@@ -332,6 +332,8 @@ def test_source_list_says_what_parsed_each_source(catalogue):
     sources = {s.filename: s for s in selectors.source_list()}
     assert sources["003_0afe494a00c202ac.txt"].parsed_by == "practices/importer/parsing.py"
     assert sources["003_0afe494a00c202ac.txt"].practice_count == 72
+    assert sum(s.case_report_count for s in sources.values()) == CaseReport.objects.published().count() == 14
+    assert sources["003_0afe494a00c202ac.txt"].case_report_count == 0
     assert sources["002_8e4d4544b0229087.txt"].parsed_by.endswith("fixtures/manifests/002_8e4d4544b0229087.toml")
     assert all(len(s.sha256) == 64 for s in sources.values())
 

@@ -1,9 +1,10 @@
 """The case report Resource."""
 from __future__ import annotations
 
+from django.db.models import Prefetch
 from import_export import fields
 
-from ..models import CaseReport, Province, SourceDocument, Status
+from ..models import CaseReport, Province, RelatedPractice, SourceDocument, Status
 from .base import CatalogueResource, column_field
 from .cells import LIST_SEPARATOR, city_label
 from .widgets import (
@@ -43,8 +44,11 @@ class CaseReportResource(CatalogueResource):
         use_transactions = True
 
     def get_queryset(self):
+        # The links' practices joined, not prefetched: Django prefetches that foreign key as one
+        # "id = … OR id = …" per practice, which SQLite refuses past 1,000 terms (a 10k catalogue).
         return CaseReport.objects.select_related("source", "province").prefetch_related(
-            "cities__province", "categories", "practice_links__practice"
+            "cities__province", "categories",
+            Prefetch("practice_links", queryset=RelatedPractice.objects.select_related("practice")),
         )
 
     def published(self, queryset):

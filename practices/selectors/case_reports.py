@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import re
 
-from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
-from ..models import CaseReport, City, RelatedPractice, SourceDocument, Status
+from ..models import CaseReport, City, Practice, RelatedPractice, SourceDocument, Status
 
 # Lines this short without closing punctuation are the article's subheadings.
 SUBHEADING_MAX_LENGTH = 30
@@ -87,10 +88,15 @@ def source_list() -> list[SourceDocument]:
     Each has ``practice_count`` and ``case_report_count`` (published records
     drawn from it) and ``parsed_by`` (the parser module and manifest).
     """
+    # A correlated count each: joining both relations at once multiplies them (the synthetic source
+    # of a 100k catalogue: 100,000 practices × 5,010 reports, minutes of work for two numbers).
+    def published_count(model) -> Coalesce:
+        rows = model.objects.filter(source=OuterRef("pk"), status=Status.PUBLISHED).order_by()
+        return Coalesce(Subquery(rows.values("source").annotate(n=Count("pk")).values("n")[:1]), 0)
+
     sources = list(
         SourceDocument.objects.defer("raw_text", "non_article_parts").annotate(
-            practice_count=Count("practices", filter=Q(practices__status=Status.PUBLISHED), distinct=True),
-            case_report_count=Count("case_reports", filter=Q(case_reports__status=Status.PUBLISHED), distinct=True),
+            practice_count=published_count(Practice), case_report_count=published_count(CaseReport),
         ).order_by("filename")
     )
     for source in sources:
