@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
+from django.contrib.sitemaps.views import index as sitemap_index
 from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 
@@ -15,7 +16,11 @@ urlpatterns = [
     # Before the API's router, which would otherwise read "docs" as a resource name.
     path("api/docs/", indexes.api_docs, name="api-docs"),
     path("api/", include("practices.api_urls")),
-    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    # An index of one file per section and page (the protocol allows 50,000 addresses a file; a
+    # 100k catalogue lists 200,000 practice pages in its two languages).
+    path("sitemap.xml", sitemap_index, {"sitemaps": SITEMAPS, "sitemap_url_name": "sitemap-section"},
+         name="sitemap"),
+    path("sitemap-<section>.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap-section"),
     path("robots.txt", indexes.robots_txt, name="robots"),
     path("favicon.ico", indexes.favicon, name="favicon"),
     path("", include("practices.open_data_urls")),

@@ -1,5 +1,6 @@
 """Error pages, discovery (indexes, sitemap, robots.txt, favicon, feeds, meta tags, API docs) and the home matrix."""
 
+import contextlib
 import re
 import xml.etree.ElementTree as ET
 
@@ -208,11 +209,32 @@ def test_the_province_index_counts_practices_and_case_reports(client, catalogue)
 # -- 4. discovery: sitemap, robots.txt, feeds, meta tags ------------------------------------------
 
 
-def sitemap_locations(client) -> set[str]:
-    response = client.get("/sitemap.xml")
+def sitemap_locations(client, bounded=contextlib.nullcontext) -> set[str]:
+    """Every address of every file the sitemap index at /sitemap.xml lists (each request within ``bounded()``)."""
+    with bounded():
+        response = client.get("/sitemap.xml")
     assert response.status_code == 200 and response["Content-Type"].startswith("application/xml")
-    root = ET.fromstring(response.content)
-    return {loc.text.removeprefix("http://testserver") for loc in root.findall("s:url/s:loc", SITEMAP_NS)}
+    files = [loc.text for loc in ET.fromstring(response.content).findall("s:sitemap/s:loc", SITEMAP_NS)]
+    assert files and all(f.startswith("http://testserver/sitemap-") for f in files)
+    locations: set[str] = set()
+    for file in files:
+        with bounded():
+            part = client.get(file.removeprefix("http://testserver"))
+        assert part.status_code == 200
+        locations |= {loc.text.removeprefix("http://testserver")
+                      for loc in ET.fromstring(part.content).findall("s:url/s:loc", SITEMAP_NS)}
+    return locations
+
+
+def test_a_big_section_is_split_in_files_of_limit_addresses(client, catalogue, monkeypatch):
+    from practices.sitemaps import PracticeSitemap
+
+    monkeypatch.setattr(PracticeSitemap, "limit", 50)
+    index = client.get("/sitemap.xml").content.decode()
+    assert "/sitemap-practices.xml</loc>" in index and "/sitemap-practices.xml?p=3</loc>" in index
+    assert "/sitemap-practices.xml?p=4" not in index  # 72 practices × 2 languages = 144 addresses
+    pages = [client.get(f"/sitemap-practices.xml?p={n}").content.decode().count("<url>") for n in (1, 2, 3)]
+    assert pages == [50, 50, 44]
 
 
 def test_the_sitemap_lists_every_public_page_and_no_draft(client, catalogue, django_assert_max_num_queries):
@@ -220,8 +242,7 @@ def test_the_sitemap_lists_every_public_page_and_no_draft(client, catalogue, dja
     report.status = Status.DRAFT
     report.save()
     Practice.objects.filter(number=15).update(status=Status.DRAFT)
-    with django_assert_max_num_queries(MAX_QUERIES):
-        locations = sitemap_locations(client)
+    locations = sitemap_locations(client, bounded=lambda: django_assert_max_num_queries(MAX_QUERIES))
     for url in [
         "/",
         "/practices/",
