@@ -85,6 +85,17 @@ def _row(columns: list[tuple[str | None, Callable]], head, pairs: list[tuple[str
     return [render(pairs) if path is None else render(next(values)) for path, render in columns]
 
 
+def _entries_of(practices, homonyms) -> dict[int, list[tuple[str, str]]]:
+    """{practice id: [(city label, text), …] in source order} for ``practices`` (ids or a subquery). One query."""
+    entries: dict[int, list[tuple[str, str]]] = {}
+    for practice_id, text, city, province in (
+        PracticeEntry.objects.filter(practice_id__in=practices).order_by("practice_id", "position")
+        .values_list("practice_id", *ENTRY_VALUES)
+    ):
+        entries.setdefault(practice_id, []).append((resources.city_name_label(city, province, homonyms), text))
+    return entries
+
+
 def practice_rows(resource: resources.PracticeResource, ids: list[int]) -> Iterator[list]:
     """PracticeResource's export rows for ``ids``, in that order: two queries per chunk of CHUNK_SIZE."""
     homonyms = resource.homonyms()
@@ -93,13 +104,7 @@ def practice_rows(resource: resources.PracticeResource, ids: list[int]) -> Itera
     for start in range(0, len(ids), CHUNK_SIZE):
         chunk = ids[start:start + CHUNK_SIZE]
         heads = {row[0]: row[1:] for row in Practice.objects.filter(pk__in=chunk).values_list("pk", *paths)}
-        entries: dict[int, list[tuple[str, str]]] = {}
-        for practice_id, text, city, province in (
-            PracticeEntry.objects.filter(practice_id__in=chunk).order_by("practice_id", "position")
-            .values_list("practice_id", *ENTRY_VALUES)
-        ):
-            label = resources.city_name_label(city, province, homonyms)
-            entries.setdefault(practice_id, []).append((label, text))
+        entries = _entries_of(chunk, homonyms)
         for pk in chunk:
             if pk in heads:  # else deleted since the ids were read: left out
                 yield _row(columns, heads[pk], entries.get(pk, []))
@@ -158,12 +163,7 @@ def practice_rows_keyset(resource: resources.PracticeResource, queryset, orderin
         heads = list(page.values_list(*keys, *paths)[:CHUNK_SIZE])
         if not heads:
             return
-        entries: dict[int, list[tuple[str, str]]] = {}
-        for practice_id, text, city, province in (
-            PracticeEntry.objects.filter(practice_id__in=page.values("pk")[:CHUNK_SIZE])
-            .order_by("practice_id", "position").values_list("practice_id", *ENTRY_VALUES)
-        ):
-            entries.setdefault(practice_id, []).append((resources.city_name_label(city, province, homonyms), text))
+        entries = _entries_of(page.values("pk")[:CHUNK_SIZE], homonyms)
         for head in heads:
             yield _row(columns, head[len(keys):], entries.get(head[len(keys) - 1], []))
         if len(heads) < CHUNK_SIZE:
