@@ -320,13 +320,29 @@ CACHES = {
         "LOCATION": os.environ.get("DJANGO_JOB_CACHE_DIR", "") or str(BASE_DIR / "var" / "job-progress"),
     },
     "pages": PAGE_CACHE,
-    # Rendered facet panels and the home matrix under the catalogue revision (practices/fragments.py):
-    # small, per process; a write makes every stored fragment unreachable.
+    # Per process, each in its own memory, bounded by its entries' size; a write makes every entry
+    # unreachable (the keys hold the catalogue revision). Rendered facet panels and the home matrix
+    # (practices/fragments.py; up to ~20 kB each):
     "fragments": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "LOCATION": "fragments",
         "TIMEOUT": 3600,
         "OPTIONS": {"MAX_ENTRIES": 500},
+    },
+    # List rows, one per record and language (practices/fragments.py cached_rows; under 1 kB each).
+    "rows": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "rows",
+        "TIMEOUT": 3600,
+        "OPTIONS": {"MAX_ENTRIES": 5000},
+    },
+    # What an anonymous request resolved for its revision: facet counts, the records its filters name
+    # (practices/revision_memo.py; up to ~30 kB each at 100,000 practices).
+    "memo": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "memo",
+        "TIMEOUT": 3600,
+        "OPTIONS": {"MAX_ENTRIES": 300},
     },
 }
 

@@ -27,6 +27,8 @@ arguments (the filters):
 * A hit is one query (the aggregate joined to the current token); a miss
   reads the token, computes, and stores with one INSERT that ignores a
   concurrent identical one.
+* Inside an anonymous request, which read the revision first, a hit this
+  process has already read costs no query (practices/revision_memo.py).
 
 Why not Django's cache framework: its database backend spends five queries
 on a ``set`` (a cull count, a lookup, the write, a savepoint) and needs a
@@ -49,6 +51,7 @@ from django.db.models import Subquery
 from django.utils import timezone
 
 from .models import CatalogueAggregate, CatalogueRevision
+from .revision_memo import revision_memo
 
 T = TypeVar("T")
 
@@ -142,8 +145,15 @@ def catalogue_cached(name: str, parts: object, compute: Callable[[], T], *, usin
     JSON, so a tuple returns as a list. A database that refuses the write (a
     read-only one) only costs the computation.
     """
-    alias = using or router.db_for_read(CatalogueAggregate)
     digest = aggregate_digest(parts)
+    if using is None:
+        # Inside an anonymous request the revision was read first: this process may already hold the figures.
+        return revision_memo(f"aggregate:{name}", digest, lambda: _stored_or_computed(name, digest, compute, using))
+    return _stored_or_computed(name, digest, compute, using)
+
+
+def _stored_or_computed(name: str, digest: str, compute: Callable[[], T], using: str | None) -> T:
+    alias = using or router.db_for_read(CatalogueAggregate)
     current = CatalogueRevision.objects.using(alias).filter(key=1).values("token")[:1]
     found = list(
         CatalogueAggregate.objects.using(alias).filter(token=Subquery(current), name=name, digest=digest)

@@ -44,6 +44,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.http import http_date, parse_etags
 
 from .models import CatalogueRevision
+from .revision_memo import request_revision_scope
 
 __all__ = ["PAGE_CACHE_ALIAS", "PUBLIC_CACHE_CONTROL", "PublicPageCacheMiddleware", "page_cache_key"]
 
@@ -132,6 +133,10 @@ class PublicPageCacheMiddleware:
             return self.get_response(request)
         revision, changed = _revision_row()
         request.catalogue_revision = revision  # for the fragments of a page rendered below (practices/fragments.py)
+        with request_revision_scope(revision):
+            return self._respond(request, revision=revision, changed=changed)
+
+    def _respond(self, request: HttpRequest, *, revision: str, changed: datetime | None) -> HttpResponse:
         key = page_cache_key(revision=revision, request=request)
         etag = f'"{key}"'
         if etag in parse_etags(request.headers.get("If-None-Match", "")):

@@ -139,7 +139,7 @@ def default_language():
     The test client runs requests in this thread, and the language middleware leaves the last
     request's language active afterwards: without this, a test that reverses a URL after another
     test fetched an /en/ page would get an /en/ address. Fragments (practices/fragments.py) live in
-    process memory, so one test's rendered facets must not reach the next.
+    process memory, so one test's rendered facets (and rows, and memo) must not reach the next.
     """
     if "django.conf" not in sys.modules:  # the parser tests run without Django (-p no:django) and must stay so
         yield
@@ -149,6 +149,7 @@ def default_language():
     from django.utils import translation
 
     translation.activate(settings.LANGUAGE_CODE)
-    caches["fragments"].clear()
+    for alias in ("fragments", "rows", "memo"):
+        caches[alias].clear()
     yield
     translation.activate(settings.LANGUAGE_CODE)

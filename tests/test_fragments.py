@@ -1,6 +1,8 @@
 """practices.fragments: facet panels rendered once per revision, query and language, never stale."""
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from practices import selectors
@@ -71,3 +73,64 @@ def test_the_home_map_and_matrix_are_made_once_per_revision(client, catalogue, m
     after = client.get("/").content.decode()
     assert len(calls) == 2
     assert f'<a href="/practices/">{Practice.objects.published().count()}</a>' in after
+
+
+@pytest.fixture
+def row_renders(monkeypatch):
+    """The practices whose list row was rendered (not read from the fragment cache)."""
+    rendered = []
+    real = selectors.practice_list_page_rows
+
+    def counting(*, practices):
+        rows = list(real(practices=practices))
+        rendered.extend(row.number for row in rows)
+        return rows
+
+    monkeypatch.setattr(selectors, "practice_list_page_rows", counting)
+    return rendered
+
+
+def listed_numbers(html: str) -> list[int]:
+    return [int(n) for n in re.findall(r'<li value="(\d+)">', html)]
+
+
+def test_a_row_is_rendered_once_and_shared_by_every_list_it_appears_in(client, catalogue, row_renders):
+    first = client.get("/practices/?category=2").content.decode()
+    shown = listed_numbers(first)
+    assert shown and sorted(row_renders) == sorted(shown)
+    # The same rows under another filter, order and page size: none rendered again.
+    again = client.get("/practices/?category=2&sort=-number&per_page=50").content.decode()
+    assert sorted(listed_numbers(again)) == sorted(shown) and sorted(row_renders) == sorted(shown)
+    practice = Practice.objects.get(number=shown[0])
+    row = again[again.index(f'<li value="{practice.number}">'):]
+    row = row[:row.index("</li>")]
+    assert practice.get_absolute_url() in row and practice.category.get_absolute_url() in row
+    # The full list renders only the rows not seen yet.
+    whole = listed_numbers(client.get("/practices/?per_page=100").content.decode())
+    assert sorted(row_renders) == sorted(set(whole) | set(shown)) and len(row_renders) == len(set(row_renders))
+
+
+def test_a_write_retires_every_row_at_once(client, catalogue, row_renders):
+    client.get("/practices/?category=2")
+    practice = Practice.objects.published().filter(category__number=2).order_by("number").first()
+    Practice.objects.filter(pk=practice.pk).update(name="改名后的<做法>")
+    after = client.get("/practices/?category=2").content.decode()
+    assert "改名后的&lt;做法&gt;" in after and "改名后的<做法>" not in after
+    assert row_renders.count(practice.number) == 2
+
+
+def test_rows_are_kept_per_language(client, catalogue):
+    chinese = client.get("/practices/?category=2").content.decode()
+    english = client.get("/en/practices/?category=2").content.decode()
+    assert 'href="/practices/' in chinese[chinese.index('<ol class="practice-list">'):]
+    rows = english[english.index('<ol class="practice-list">'):english.index("</ol>")]
+    assert 'href="/en/practices/' in rows and 'href="/practices/' not in rows
+    assert f"No. {listed_numbers(english)[0]}" in rows and "第 " not in rows
+
+
+def test_a_search_renders_its_rows_with_the_words_marked(client, catalogue, row_renders):
+    client.get("/practices/")
+    before = len(row_renders)
+    found = client.get("/practices/?q=融资").content.decode()
+    assert "<mark>融资</mark>" in found[found.index('<ol class="practice-list">'):]
+    assert len(row_renders) > before  # searched rows are never the cached, unmarked ones

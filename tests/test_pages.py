@@ -237,6 +237,39 @@ def test_a_big_section_is_split_in_files_of_limit_addresses(client, catalogue, m
     assert pages == [50, 50, 44]
 
 
+@pytest.mark.parametrize("limit", [7, 50])
+def test_a_section_page_reads_only_its_own_records_in_order(client, catalogue, monkeypatch, limit):
+    from practices.sitemaps import PracticeSitemap
+
+    monkeypatch.setattr(PracticeSitemap, "limit", limit)
+    numbers = list(Practice.objects.published().order_by("number").values_list("number", flat=True))
+    pairs = [(n, prefix) for n in numbers for prefix in ("", "/en")]  # Chinese first, as LANGUAGES
+    for page in (1, 2, 3):
+        part = ET.fromstring(client.get(f"/sitemap-practices.xml?p={page}").content)
+        shown = [loc.text.removeprefix("http://testserver") for loc in part.findall("s:url/s:loc", SITEMAP_NS)]
+        assert shown == [f"{prefix}/practices/{n}/" for n, prefix in pairs[(page - 1) * limit:page * limit]]
+
+
+def test_the_sitemap_index_dates_each_section_without_reading_its_items(client, catalogue, monkeypatch):
+    from practices.sitemaps import CaseReportSitemap, PracticeSitemap
+
+    calls = []
+    for section in (PracticeSitemap, CaseReportSitemap):
+        real = section.lastmod
+        monkeypatch.setattr(section, "lastmod", lambda self, item, real=real: calls.append(item) or real(self, item))
+    Practice.objects.filter(number=15).update(status=Status.DRAFT)
+    newest_draft = Practice.objects.get(number=15)
+    Practice.objects.filter(number=14).update(updated="2030-01-02T03:04:05+08:00")
+    Practice.objects.filter(number=15).update(updated="2031-01-01T00:00:00+08:00")
+    index = ET.fromstring(client.get("/sitemap.xml").content)
+    dates = {entry.find("s:loc", SITEMAP_NS).text.removeprefix("http://testserver"): entry.find("s:lastmod", SITEMAP_NS)
+             for entry in index.findall("s:sitemap", SITEMAP_NS)}
+    assert calls == []  # one query per section, not one call per practice (100k at scale)
+    # The newest published practice, not the draft edited later.
+    assert dates["/sitemap-practices.xml"].text.startswith("2030-01-02T03:04:05") and newest_draft.status == "draft"
+    assert dates["/sitemap-case-reports.xml"] is not None
+
+
 def test_the_sitemap_lists_every_public_page_and_no_draft(client, catalogue, django_assert_max_num_queries):
     report = CaseReport.objects.published().select_related("source").first()
     report.status = Status.DRAFT

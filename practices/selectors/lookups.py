@@ -2,7 +2,9 @@
 
 Lookups accept what people type: a category by number, slug or name; a city
 by slug or by Chinese name with or without 市; a province by slug or name with
-or without 省/市. Each returns the record or None, in one query.
+or without 省/市. Each returns the record or None, in one query, or none
+inside an anonymous request that already resolved the same text at the same
+catalogue revision (practices/revision_memo.py).
 """
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from django.db.models import Q
 from django.utils.translation import get_language
 
 from ..models import Category, City, Province
+from ..revision_memo import revision_memo
 
 # Digits beyond this are no category or practice number (and would overflow an integer column).
 MAX_DIGITS = 6
@@ -26,6 +29,11 @@ def _first_by_priority(candidates, priorities):
 
 
 def category_lookup(value: str) -> Category | None:
+    """The category ``value`` names (see ``_category_found``); remembered for the request's catalogue revision."""
+    return revision_memo("lookup:category", value or "", lambda: _category_found(value))
+
+
+def _category_found(value: str) -> Category | None:
     """The Category numbered, slugged or named ``value``; None if there is none."""
     value = (value or "").strip()
     if not value:
@@ -38,6 +46,11 @@ def category_lookup(value: str) -> Category | None:
 
 
 def city_lookup(value: str) -> City | None:
+    """The city ``value`` names (see ``_city_found``); remembered for the request's catalogue revision."""
+    return revision_memo("lookup:city", value or "", lambda: _city_found(value))
+
+
+def _city_found(value: str) -> City | None:
     """The City with slug ``value`` or Chinese name ``value`` (市 optional); None if there is none.
 
     A slug wins over a name; among homonyms the first in gazetteer order wins.
@@ -54,6 +67,11 @@ PROVINCE_SUFFIXES = ("省", "市", "自治区")
 
 
 def province_lookup(value: str) -> Province | None:
+    """The province ``value`` names (see ``_province_found``); remembered for the request's catalogue revision."""
+    return revision_memo("lookup:province", value or "", lambda: _province_found(value))
+
+
+def _province_found(value: str) -> Province | None:
     """The Province with slug ``value`` or name ``value`` (省/市/自治区 optional); None if there is none."""
     value = (value or "").strip()
     if not value:

@@ -51,16 +51,24 @@ def language_versions(context: template.Context) -> list[dict]:
 
     request = context.get("request")
     current = get_language()
+    # base.html asks twice (the alternates in <head>, the switch): one answer per request and language.
+    memo = getattr(request, "language_versions_memo", None) if request is not None else None
+    if memo is not None and current in memo:
+        return memo[current]
     path = request.get_full_path() if request is not None else "/"
     origin = _origin(request)
-    return [
-        {"code": code, "name": get_language_info(code)["name_local"], "current": code == current,
-         "absolute_url": origin + _in_language(path, code),
-         # BCP 47 as browsers and search engines write it (Django's code is lower case).
-         "hreflang": "zh-Hans" if code == "zh-hans" else code,
-         "url": _in_language(path, code)}
-        for code, _name in settings.LANGUAGES
-    ]
+    versions = []
+    for code in dict(settings.LANGUAGES):
+        url = _in_language(path, code)
+        versions.append({
+            "code": code, "name": get_language_info(code)["name_local"], "current": code == current,
+            "absolute_url": origin + url, "url": url,
+            # BCP 47 as browsers and search engines write it (Django's code is lower case).
+            "hreflang": "zh-Hans" if code == "zh-hans" else code,
+        })
+    if request is not None:
+        request.language_versions_memo = {**(memo or {}), current: versions}
+    return versions
 
 
 def _origin(request) -> str:

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.template.loader import render_to_string
+from django.template.loader import get_template, render_to_string
 from django.utils.translation import gettext as _
 
 from .. import selectors
-from ..fragments import cached_fragments
+from ..fragments import cached_fragments, cached_rows
 from ..lists import PRACTICES
 from ..models import Practice
 from .common import facet_fragments, list_context, paginate
@@ -32,8 +32,13 @@ def practice_list(request: HttpRequest) -> HttpResponse:
     filterset = PRACTICES.filterset_class(request.GET)
     summary = PRACTICES.summarize(filterset=filterset)
     listing = paginate(request, filterset.qs, count=summary["count"])
-    rows = selectors.practice_list_page_rows(practices=listing.page.object_list)
-    listing.page.object_list = PRACTICES.with_excerpts(rows, filterset=filterset)
+    rendered = not filterset.selected().get("q")
+    if rendered:
+        # Without a search a row depends on its practice only: most come from the fragment cache.
+        listing.page.object_list = practice_rows_html(request, practices=listing.page.object_list)
+    else:
+        rows = selectors.practice_list_page_rows(practices=listing.page.object_list)
+        listing.page.object_list = PRACTICES.with_excerpts(rows, filterset=filterset)
     context = list_context(request, public_list=PRACTICES, filterset=filterset, listing=listing)
 
     def facet_context() -> dict:
@@ -44,10 +49,23 @@ def practice_list(request: HttpRequest) -> HttpResponse:
 
     return render(request, "practices/practice_list.html", {
         **context,
+        "rendered_rows": rendered,
         "facet_html": facet_fragments(request, list_name=PRACTICES.name,
                                       panel="practices/includes/facets_practices.html",
                                       hint=_("（类别、城市、省份）"), build=facet_context),
     })
+
+
+def practice_rows_html(request: HttpRequest, *, practices) -> list:
+    """The list rows (category and cities shown) of the ``practices`` queryset's page, mostly from the cache."""
+    def render_rows(pks: list[int]) -> dict[int, str]:
+        template = get_template("practices/includes/practice_row.html")
+        found = selectors.practice_list_page_rows(practices=Practice.objects.filter(pk__in=pks))
+        return {practice.pk: template.render({"practice": practice, "show_category": True, "show_cities": True})
+                for practice in found}
+
+    return cached_rows(request, name="practice-list-row", keys=list(practices.values_list("pk", flat=True)),
+                       render=render_rows)
 
 
 def _practice_or_404(number: int) -> Practice:

@@ -59,7 +59,7 @@ class Command(BaseCommand):
         parser.add_argument("--hit-share", type=float, default=None,
                             help="页面缓存命中的请求占比（0–100），仅 mix：默认 80；0 表示关闭页面缓存"
                                  "（DJANGO_PAGE_CACHE=0），100 表示只请求热门集；其间每次 wrk 运行各用一个 URL 文件，"
-                                 "其中 (100−P)% 为只用一次的冷 URL。cached 固定 100，category-miss 固定 0。")
+                                 "其中 (100−P)%% 为只用一次的冷 URL。cached 固定 100，category-miss 固定 0。")
         parser.add_argument("--static-floor", action="store_true",
                             help="每个连接数先对一个静态文件（whitenoise）运行 wrk 同样时长，报告其吞吐和本站混合所占比例。")
         parser.add_argument("--datasette", action="store_true",
