@@ -346,6 +346,10 @@ CACHES = {
     },
 }
 
+# After a write, the busiest pages' figures are computed again in a background thread
+# (practices/warming.py), so that the next visitor does not wait for them.
+CATALOGUE_WARM_AFTER_WRITE = env_bool("DJANGO_WARM_AFTER_WRITE", True)
+
 LOG_LEVEL = os.environ.get("DJANGO_LOG_LEVEL", "WARNING")
 # One handler, on the root logger: Django's default config also gives the
 # "django" logger a console handler in debug, so every line of it would be

@@ -27,3 +27,7 @@ INSTALLED_APPS = [*INSTALLED_APPS, "bench.apps.BenchConfig"]  # noqa: F405
 CACHES = {**CACHES, "pages": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"},  # noqa: F405
           # The tests run the import worker in their own process (practices/import_jobs.py).
           "jobs": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "import-jobs"}}
+
+# No background warming after writes (practices/warming.py): its thread would race the test's
+# transaction; tests/test_warming.py runs the warm and the scheduling directly.
+CATALOGUE_WARM_AFTER_WRITE = False

@@ -9,10 +9,12 @@ class PracticesConfig(AppConfig):
 
     def ready(self) -> None:
         # Keep the full-text search words current on every save (practices/search/index.py).
-        from . import catalogue_cache, metric_measures, search
+        from . import catalogue_cache, metric_measures, search, warming
 
         search.connect_signals()
         # Cached public figures (facets, totals) are replaced on every change.
         catalogue_cache.connect_signals()
+        # ... and computed again in the background a moment after the last write (practices/warming.py).
+        warming.connect_signals()
         # A derived measure follows staff edits of a metric's label or unit.
         metric_measures.connect_signals()

@@ -312,11 +312,8 @@ def _on_m2m_change(sender, action: str, using="default", **kwargs) -> None:
         catalogue_touched(using=using)
 
 
-def connect_signals() -> None:
-    """Keep the triggers after migrations; on other databases, invalidate by signals (PracticesConfig.ready)."""
-    from django.apps import apps
-    from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
-
+def counted_models() -> tuple[tuple[type, ...], tuple[type, ...]]:
+    """(models, many-to-many through models) whose writes change the catalogue (COUNTED_TABLES)."""
     from .models import (
         CaseReport,
         Category,
@@ -329,12 +326,21 @@ def connect_signals() -> None:
         SourceDocument,
     )
 
+    return ((Category, Province, City, SourceDocument, Practice, PracticeEntry, CaseReport, Metric, RelatedPractice),
+            (CaseReport.cities.through, CaseReport.categories.through))
+
+
+def connect_signals() -> None:
+    """Keep the triggers after migrations; on other databases, invalidate by signals (PracticesConfig.ready)."""
+    from django.apps import apps
+    from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
+
     post_migrate.connect(_after_migrate, sender=apps.get_app_config("practices"),
                          dispatch_uid="catalogue_cache_revision_triggers")
-    for model in (Category, Province, City, SourceDocument, Practice, PracticeEntry, CaseReport, Metric,
-                  RelatedPractice):
+    models, throughs = counted_models()
+    for model in models:
         uid = model._meta.label_lower
         post_save.connect(_on_change, sender=model, dispatch_uid=f"catalogue_cache_saved_{uid}")
         post_delete.connect(_on_change, sender=model, dispatch_uid=f"catalogue_cache_deleted_{uid}")
-    for through in (CaseReport.cities.through, CaseReport.categories.through):
+    for through in throughs:
         m2m_changed.connect(_on_m2m_change, sender=through, dispatch_uid=f"catalogue_cache_m2m_{through._meta.label_lower}")

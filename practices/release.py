@@ -218,6 +218,15 @@ def _column_type(model, path: str | None) -> str:
     return "文本" if field.is_relation else _TYPE_NAMES.get(field.get_internal_type(), "文本")
 
 
+def stored_codebook_table() -> list[dict]:
+    """``codebook_table()`` in the current language, stored until the catalogue changes (about 15 queries)."""
+    from django.utils.translation import get_language
+
+    from .catalogue_cache import catalogue_cached
+
+    return catalogue_cached("codebook_table", {"language": get_language()}, codebook_table)
+
+
 def codebook_table() -> list[dict]:
     """The data page's codebook: per list, each exported column's name, type, meaning and an example.
 

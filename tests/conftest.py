@@ -153,3 +153,14 @@ def default_language():
         caches[alias].clear()
     yield
     translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
+def no_random_pruning(monkeypatch):
+    """Stored aggregates are pruned at random (2 % of stores): never in a test, whose query counts would flicker.
+
+    tests/test_catalogue_cache.py sets the probability to 1 to test the pruning.
+    """
+    if "practices.catalogue_cache" in sys.modules:
+        monkeypatch.setattr(sys.modules["practices.catalogue_cache"], "PRUNE_PROBABILITY", 0)
+    yield

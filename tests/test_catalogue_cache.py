@@ -235,3 +235,15 @@ def test_triggers_come_back_after_a_table_is_remade(catalogue):
     before = catalogue_revision()
     raw("UPDATE practices_practice SET name = name WHERE number = 1")
     assert catalogue_revision() != before
+
+
+def test_a_store_sometimes_prunes_the_oldest_aggregates(db, monkeypatch):
+    from practices import catalogue_cache
+
+    pruned = []
+    monkeypatch.setattr(catalogue_cache, "aggregates_prune", lambda **kwargs: pruned.append(kwargs))
+    catalogue_cache.catalogue_cached("test-prune-never", {}, lambda: 1)
+    assert pruned == []  # the suite's probability is 0 (tests/conftest.py)
+    monkeypatch.setattr(catalogue_cache, "PRUNE_PROBABILITY", 1)
+    catalogue_cache.catalogue_cached("test-prune-always", {}, lambda: 1)
+    assert len(pruned) == 1

@@ -16,6 +16,9 @@ from practices.models import CaseReport, Category, City, Practice, PracticeEntry
 pytestmark = pytest.mark.django_db
 
 MAX_QUERIES = 12
+# A sitemap file read first after a write also counts the places (selectors.places.place_counts): the
+# stored-counts lookup, two counting queries, the revision and the INSERT with its savepoint.
+SITEMAP_MAX_QUERIES = MAX_QUERIES + 6
 SITEMAP_NS = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
 
 
@@ -275,7 +278,7 @@ def test_the_sitemap_lists_every_public_page_and_no_draft(client, catalogue, dja
     report.status = Status.DRAFT
     report.save()
     Practice.objects.filter(number=15).update(status=Status.DRAFT)
-    locations = sitemap_locations(client, bounded=lambda: django_assert_max_num_queries(MAX_QUERIES))
+    locations = sitemap_locations(client, bounded=lambda: django_assert_max_num_queries(SITEMAP_MAX_QUERIES))
     for url in [
         "/",
         "/practices/",

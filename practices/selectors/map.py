@@ -1,16 +1,14 @@
-"""Counts for the map of China (practices.maps draws them). Two queries."""
+"""Counts for the map of China (practices.maps draws them): the index pages' counts (selectors.places)."""
 
 from __future__ import annotations
 
 from functools import lru_cache
 
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce
 from django.urls import reverse
 
 from ..maps import CityCount, ProvinceCount
-from ..models import CaseReport, City, PracticeEntry, Province, Status
 from .lookups import place_label
+from .places import city_index, place_counts, province_index
 
 
 @lru_cache(maxsize=1)
@@ -30,33 +28,14 @@ def city_position(adcode: str) -> tuple[float, float] | None:
     return _gazetteer_positions().get(adcode) if adcode else None
 
 
-def _distinct_count(queryset: QuerySet, group: str, field: str) -> Coalesce:
-    """COUNT(DISTINCT field) of ``queryset`` (filtered on OuterRef) grouped by ``group``, as a subquery:
-    two one-to-many relations counted side by side without multiplying each other's rows."""
-    return Coalesce(
-        Subquery(queryset.order_by().values(group).annotate(n=Count(field, distinct=True)).values("n")[:1]), 0
-    )
-
-
 def map_counts() -> tuple[list[ProvinceCount], list[CityCount]]:
-    """Provinces and cities holding anything published, with their published counts. Two queries.
+    """Provinces and cities holding anything published, with their published counts (``place_counts``).
 
-    A province counts the distinct published practices reported by any of its cities plus the
-    published case reports set in it; a city counts the distinct published practices it reported
-    and the published case reports that mention it. Drafts and withdrawn records count nowhere.
-    A city the gazetteer cannot place gets no position (the map skips it; the table lists it).
+    Drafts and withdrawn records count nowhere. A city the gazetteer cannot
+    place gets no position (the map skips it; the table lists it).
     """
-    entries = PracticeEntry.objects.filter(practice__status=Status.PUBLISHED)
-    provinces = (
-        Province.objects.annotate(
-            practice_count=_distinct_count(entries.filter(city__province=OuterRef("pk")), "city__province", "practice"),
-            case_report_count=_distinct_count(
-                CaseReport.objects.filter(province=OuterRef("pk"), status=Status.PUBLISHED), "province", "pk"
-            ),
-        )
-        .filter(Q(practice_count__gt=0) | Q(case_report_count__gt=0))
-        .order_by("adcode", "name")
-    )
+    counts = place_counts()
+    provinces = province_index(counts=counts)
     province_rows = [
         ProvinceCount(
             adcode=p.adcode,
@@ -68,16 +47,7 @@ def map_counts() -> tuple[list[ProvinceCount], list[CityCount]]:
         )
         for p in provinces
     ]
-    mentions = CaseReport.cities.through.objects.filter(city=OuterRef("pk"), casereport__status=Status.PUBLISHED)
-    cities = (
-        City.objects.select_related("province")
-        .annotate(
-            practice_count=_distinct_count(entries.filter(city=OuterRef("pk")), "city", "practice"),
-            case_report_count=_distinct_count(mentions, "city", "casereport"),
-        )
-        .filter(Q(practice_count__gt=0) | Q(case_report_count__gt=0))
-        .order_by("province__adcode", "adcode", "name")
-    )
+    cities = city_index(counts=counts)
     city_rows = [
         CityCount(
             name=city.name,

@@ -6,6 +6,7 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.http import urlencode
 
+from ..catalogue_cache import catalogue_cached
 from ..models import CaseReport, Category, City, Metric, Practice, PracticeEntry, Province, Status
 
 
@@ -170,37 +171,59 @@ def category_index() -> list[Category]:
     ).order_by("number"))
 
 
-def city_index() -> list[City]:
+def place_counts() -> dict[str, list[list[int]]]:
+    """{"cities": [[pk, practices, case reports], …], "provinces": […]}: every place holding anything published.
+
+    A city counts the distinct published practices it reported and the
+    published case reports mentioning it; a province the distinct published
+    practices reported by its cities and the published case reports set in it.
+    Two queries, cached per catalogue revision (at 100,000 practices they take
+    seconds): the indexes, the map and the sitemap all read them.
+    """
+    def compute() -> dict[str, list[list[int]]]:
+        def rows(queryset: QuerySet) -> list[list[int]]:
+            return [list(row) for row in queryset.filter(Q(practice_count__gt=0) | Q(case_report_count__gt=0))
+                    .values_list("pk", "practice_count", "case_report_count")]
+
+        entries = PracticeEntry.objects.filter(practice__status=Status.PUBLISHED)
+        mentions = CaseReport.cities.through.objects.filter(city=OuterRef("pk"), casereport__status=Status.PUBLISHED)
+        set_in = CaseReport.objects.filter(province=OuterRef("pk"), status=Status.PUBLISHED)
+        return {
+            "cities": rows(City.objects.annotate(
+                practice_count=_count_of(entries.filter(city=OuterRef("pk")), group="city", field="practice"),
+                case_report_count=_count_of(mentions, group="city", field="casereport"))),
+            "provinces": rows(Province.objects.annotate(
+                practice_count=_count_of(entries.filter(city__province=OuterRef("pk")), group="city__province",
+                                         field="practice"),
+                case_report_count=_count_of(set_in, group="province", field="pk"))),
+        }
+
+    return catalogue_cached("place_counts", {}, compute)
+
+
+def _counted(queryset: QuerySet, rows: list[list[int]]) -> list:
+    """The records of ``rows`` ([pk, practices, case reports]), annotated ``practice_count`` and ``case_report_count``."""
+    counts = {pk: (practices, reports) for pk, practices, reports in rows}
+    records = list(queryset.filter(pk__in=counts))
+    for record in records:
+        record.practice_count, record.case_report_count = counts[record.pk]
+    return records
+
+
+def city_index(*, counts: dict[str, list[list[int]]] | None = None) -> list[City]:
     """Cities with a published practice or a published case report mentioning them, province loaded.
 
-    Annotated ``practice_count`` (distinct published practices reported) and
-    ``case_report_count`` (published reports mentioning the city); in
-    gazetteer order (province, then city code). One query.
+    Annotated ``practice_count`` and ``case_report_count`` (``place_counts``);
+    in gazetteer order (province, then city code). One query once counted;
+    ``counts`` is ``place_counts()`` when the caller has read it already.
     """
-    practices = PracticeEntry.objects.filter(city=OuterRef("pk"), practice__status=Status.PUBLISHED)
-    reports = CaseReport.cities.through.objects.filter(city=OuterRef("pk"),
-                                                       casereport__status=Status.PUBLISHED)
-    return list(
-        City.objects.select_related("province")
-        .annotate(practice_count=_count_of(practices, group="city", field="practice"),
-                  case_report_count=_count_of(reports, group="city", field="casereport"))
-        .filter(Q(practice_count__gt=0) | Q(case_report_count__gt=0))
-        .order_by("province__adcode", "adcode", "name")
-    )
+    return _counted(City.objects.select_related("province").order_by("province__adcode", "adcode", "name"),
+                    (counts or place_counts())["cities"])
 
 
-def province_index() -> list[Province]:
+def province_index(*, counts: dict[str, list[list[int]]] | None = None) -> list[Province]:
     """Provinces with a published practice (through a city) or a published case report, in code order.
 
-    Annotated ``practice_count`` (distinct published practices reported by
-    its cities) and ``case_report_count`` (published reports set there). One query.
+    Annotated ``practice_count`` and ``case_report_count`` (``place_counts``). One query once counted.
     """
-    practices = PracticeEntry.objects.filter(city__province=OuterRef("pk"), practice__status=Status.PUBLISHED)
-    reports = CaseReport.objects.filter(province=OuterRef("pk"), status=Status.PUBLISHED)
-    return list(
-        Province.objects
-        .annotate(practice_count=_count_of(practices, group="city__province", field="practice"),
-                  case_report_count=_count_of(reports, group="province", field="pk"))
-        .filter(Q(practice_count__gt=0) | Q(case_report_count__gt=0))
-        .order_by("adcode", "name")
-    )
+    return _counted(Province.objects.order_by("adcode", "name"), (counts or place_counts())["provinces"])

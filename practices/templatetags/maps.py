@@ -2,7 +2,7 @@
 
 Usage: ``{% load maps %}…{% china_map %}``; give ``map_id="…"`` when a page shows it twice (the
 SVG's ids must be unique). The page also needs ``{% static 'practices/map.css' %}`` linked.
-Two queries (selectors.map.map_counts), no script.
+The counts of the index pages (selectors.map.map_counts, cached per revision), no script.
 """
 
 from __future__ import annotations

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from .. import selectors
@@ -100,16 +99,14 @@ def metric_list(request: HttpRequest) -> HttpResponse:
 
 def about(request: HttpRequest) -> HttpResponse:
     """/about/: the data page (what, licence, codebook, sources with checksums, version, downloads)."""
-    from ..catalogue_cache import catalogue_cached
-    from ..release import codebook_table
+    from ..release import stored_codebook_table
     from ..release_docs import LICENCE_NAME, LICENCE_URL
     from ..templatetags.citation import revision_changed
 
     return render(request, "practices/about.html", {
         "sources": selectors.source_list(),
         "totals": selectors.catalogue_totals(),
-        # Stored until the catalogue changes: its examples are read from the exports (about 15 queries).
-        "codebook": catalogue_cached("codebook_table", {"language": get_language()}, codebook_table),
+        "codebook": stored_codebook_table(),
         "licence": {"name": LICENCE_NAME, "url": LICENCE_URL},
         "revision_changed": revision_changed(),
         "exports": {kind.replace("-", "_"): export_links(QueryDict(), kind=kind) for kind in PUBLIC_LISTS},
