@@ -20,6 +20,8 @@ from functools import lru_cache
 from pathlib import Path
 
 GEOMETRY_PATH = Path(__file__).resolve().parent / "static" / "practices" / "map" / "china-provinces.json"
+# Where the gazetteer puts each division (practices.importer.places.gazetteer_positions, committed).
+POSITIONS_PATH = Path(__file__).resolve().parent / "data" / "city-positions.json"
 
 # Albers equal-area conic, the usual projection for a map of all China: central meridian 105°E,
 # standard parallels 25°N and 47°N. Areas stay true, so a shaded province is as big as it is.

@@ -276,3 +276,22 @@ def test_the_map_takes_three_queries_once_counted(catalogue, django_assert_max_n
     assert all(re.fullmatch(r"-?\d+(\.\d+)?", v) for v in re.findall(r' (?:cx|cy|r|x|y)="([^"]*)"', html))
     assert '<path class="map-island" d="M' in html
     assert json.dumps(maps.load_geometry()["viewbox"])  # the file parses
+
+
+def test_the_committed_city_positions_are_the_gazetteers():
+    from django.core.management import call_command
+
+    call_command("build_positions", "--check")  # CommandError when cpca's table and the file differ
+
+
+def test_the_map_places_cities_without_importing_the_gazetteer(catalogue, monkeypatch):
+    import sys
+
+    from practices.selectors import map as map_selectors
+
+    map_selectors._gazetteer_positions.cache_clear()
+    monkeypatch.setitem(sys.modules, "cpca", None)  # importing it now raises ImportError
+    provinces, cities = map_selectors.map_counts()
+    assert provinces and any(city.position for city in cities)
+    taizhou = next(city for city in cities if city.name == "台州市")
+    assert taizhou.position == pytest.approx((121.42, 28.65), abs=0.1)

@@ -81,6 +81,18 @@ def _gazetteer() -> dict[str, list[Place]]:
     return places
 
 
+def gazetteer_positions() -> dict[str, list[float]]:
+    """6-digit adcode → [longitude, latitude] of every division the gazetteer places (its seat).
+
+    The map reads a committed copy (practices/data/city-positions.json, written
+    by ``manage.py build_positions``): importing cpca costs a web worker 29 MiB.
+    """
+    import cpca
+
+    return {code[:6]: [float(info.longitude), float(info.latitude)]
+            for code, info in sorted(cpca.ad_2_addr_dict.items()) if info.longitude and info.latitude}
+
+
 def _is_city(place: Place) -> bool:
     """Cities are prefecture-level divisions and county-level cities (江阴市)."""
     if place.level == LEVEL_PREFECTURE:

@@ -2,25 +2,20 @@
 
 from __future__ import annotations
 
+import json
 from functools import lru_cache
 
 from django.urls import reverse
 
-from ..maps import CityCount, ProvinceCount
+from ..maps import POSITIONS_PATH, CityCount, ProvinceCount
 from .lookups import place_label
 from .places import city_index, place_counts, province_index
 
 
 @lru_cache(maxsize=1)
 def _gazetteer_positions() -> dict[str, tuple[float, float]]:
-    """6-digit adcode → (longitude, latitude) from cpca, the gazetteer the importer already uses."""
-    import cpca
-
-    return {
-        code[:6]: (float(info.longitude), float(info.latitude))
-        for code, info in cpca.ad_2_addr_dict.items()
-        if info.longitude and info.latitude
-    }
+    """6-digit adcode → (longitude, latitude), from the committed copy of cpca's table (not cpca: 29 MiB a worker)."""
+    return {code: (lon, lat) for code, (lon, lat) in json.loads(POSITIONS_PATH.read_text(encoding="utf-8")).items()}
 
 
 def city_position(adcode: str) -> tuple[float, float] | None:
