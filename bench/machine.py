@@ -47,6 +47,16 @@ def rss_mb(pid: int) -> float | None:
     return int(match.group(1)) / 1024 if match else None
 
 
+def pss_mb(pid: int) -> float | None:
+    """Proportional set size of ``pid`` in MiB: its private pages plus its share of the pages it shares.
+
+    gunicorn's workers share what the master loaded (preload_app): RSS counts those pages in every
+    worker, PSS divides them among the processes, so the workers' PSS add up to the memory they use.
+    """
+    match = re.search(r"^Pss:\s*(\d+) kB", _read(f"/proc/{pid}/smaps_rollup"), re.M)
+    return int(match.group(1)) / 1024 if match else None
+
+
 def children(pid: int) -> list[int]:
     """Direct child processes of ``pid`` (gunicorn's workers)."""
     found = []

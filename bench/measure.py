@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 
-from .machine import RSS_INTERVAL, RssSampler, children, machine_description, rss_mb
+from .machine import RSS_INTERVAL, RssSampler, children, machine_description, pss_mb, rss_mb
 from .pages import (
     EXPORT_TARGET_ROWS,
     PREFERRED_CATEGORY,
@@ -222,6 +222,7 @@ class Worker:
         with serving(command, env=env, cwd=Path(settings.BASE_DIR), what="gunicorn", log=log) as (port, process):
             info["port"] = port
             info["worker_rss_start_mb"] = [round(rss_mb(pid) or 0, 1) for pid in sorted(children(process.pid))]
+            info["worker_pss_start_mb"] = [round(pss_mb(pid) or 0, 1) for pid in sorted(children(process.pid))]
             for page in pages:
                 record = records[page.name]
                 if record.get("missing") or record.get("status") != 200:
@@ -247,6 +248,7 @@ class Worker:
                 record["http"] = summary(durations) | {"requested": count, "statuses": sorted(statuses)}
                 self.options.progress(f"  http {page.name}: p50 {record['http']['p50_ms']:.1f} ms")
             info["worker_rss_end_mb"] = [round(rss_mb(pid) or 0, 1) for pid in sorted(children(process.pid))]
+            info["worker_pss_end_mb"] = [round(pss_mb(pid) or 0, 1) for pid in sorted(children(process.pid))]
         return info
 
     def measure_datasette(self, pages: list[Page], records: dict[str, dict]) -> dict:

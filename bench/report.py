@@ -274,7 +274,11 @@ def markdown_summary(results: list[dict]) -> str:
         if gunicorn.get("worker_rss_start_mb"):
             parts += [f"gunicorn ({gunicorn.get('workers')} workers) RSS per worker: "
                       f"{', '.join(_fmt(x) for x in gunicorn['worker_rss_start_mb'])} MiB at start, "
-                      f"{', '.join(_fmt(x) for x in gunicorn.get('worker_rss_end_mb') or [])} MiB after every page.",
+                      f"{', '.join(_fmt(x) for x in gunicorn.get('worker_rss_end_mb') or [])} MiB after every page"
+                      + (f"; PSS (shared pages divided among the processes) "
+                         f"{', '.join(_fmt(x) for x in gunicorn['worker_pss_start_mb'])} MiB at start, "
+                         f"{', '.join(_fmt(x) for x in gunicorn.get('worker_pss_end_mb') or [])} MiB after every page."
+                         if gunicorn.get("worker_pss_start_mb") else "."),
                       ""]
         build = result.get("build") or {}
         if build.get("timings"):

@@ -312,8 +312,11 @@ def _on_m2m_change(sender, action: str, using="default", **kwargs) -> None:
         catalogue_touched(using=using)
 
 
-def counted_models() -> tuple[tuple[type, ...], tuple[type, ...]]:
-    """(models, many-to-many through models) whose writes change the catalogue (COUNTED_TABLES)."""
+def on_catalogue_writes(*, saved_or_deleted: Callable, m2m_changed: Callable, name: str) -> None:
+    """Connect receivers to every save and delete of the catalogue's models and every change of its
+    many-to-many links (the tables of COUNTED_TABLES); ``name`` makes their dispatch uids unique."""
+    from django.db.models import signals
+
     from .models import (
         CaseReport,
         Category,
@@ -326,21 +329,20 @@ def counted_models() -> tuple[tuple[type, ...], tuple[type, ...]]:
         SourceDocument,
     )
 
-    return ((Category, Province, City, SourceDocument, Practice, PracticeEntry, CaseReport, Metric, RelatedPractice),
-            (CaseReport.cities.through, CaseReport.categories.through))
+    for model in (Category, Province, City, SourceDocument, Practice, PracticeEntry, CaseReport, Metric,
+                  RelatedPractice):
+        uid = model._meta.label_lower
+        signals.post_save.connect(saved_or_deleted, sender=model, dispatch_uid=f"{name}_saved_{uid}")
+        signals.post_delete.connect(saved_or_deleted, sender=model, dispatch_uid=f"{name}_deleted_{uid}")
+    for through in (CaseReport.cities.through, CaseReport.categories.through):
+        signals.m2m_changed.connect(m2m_changed, sender=through, dispatch_uid=f"{name}_m2m_{through._meta.label_lower}")
 
 
 def connect_signals() -> None:
     """Keep the triggers after migrations; on other databases, invalidate by signals (PracticesConfig.ready)."""
     from django.apps import apps
-    from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
+    from django.db.models.signals import post_migrate
 
     post_migrate.connect(_after_migrate, sender=apps.get_app_config("practices"),
                          dispatch_uid="catalogue_cache_revision_triggers")
-    models, throughs = counted_models()
-    for model in models:
-        uid = model._meta.label_lower
-        post_save.connect(_on_change, sender=model, dispatch_uid=f"catalogue_cache_saved_{uid}")
-        post_delete.connect(_on_change, sender=model, dispatch_uid=f"catalogue_cache_deleted_{uid}")
-    for through in throughs:
-        m2m_changed.connect(_on_m2m_change, sender=through, dispatch_uid=f"catalogue_cache_m2m_{through._meta.label_lower}")
+    on_catalogue_writes(saved_or_deleted=_on_change, m2m_changed=_on_m2m_change, name="catalogue_cache")

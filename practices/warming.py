@@ -103,14 +103,6 @@ def _after_write(sender, using: str = "default", raw: bool = False, action: str 
 
 def connect_signals() -> None:
     """Warm after every save, delete or many-to-many change of the catalogue's models (PracticesConfig.ready)."""
-    from django.db.models.signals import m2m_changed, post_delete, post_save
+    from .catalogue_cache import on_catalogue_writes
 
-    from .catalogue_cache import counted_models
-
-    models, throughs = counted_models()
-    for model in models:
-        uid = model._meta.label_lower
-        post_save.connect(_after_write, sender=model, dispatch_uid=f"warming_saved_{uid}")
-        post_delete.connect(_after_write, sender=model, dispatch_uid=f"warming_deleted_{uid}")
-    for through in throughs:
-        m2m_changed.connect(_after_write, sender=through, dispatch_uid=f"warming_m2m_{through._meta.label_lower}")
+    on_catalogue_writes(saved_or_deleted=_after_write, m2m_changed=_after_write, name="warming")

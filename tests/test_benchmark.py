@@ -200,3 +200,14 @@ def test_orchestrated_run_builds_caches_and_serves_over_http(tmp_path):
     call_command(*args, stdout=out)
     assert "Reusing the sqlite database at 72" in out.getvalue()
     assert Path(tmp_path / "summary.md").exists()
+
+
+def test_pss_divides_shared_pages_so_it_never_exceeds_rss():
+    import os
+
+    from bench.machine import pss_mb, rss_mb
+
+    pss, rss = pss_mb(os.getpid()), rss_mb(os.getpid())
+    assert pss is not None and rss is not None
+    assert 0 < pss <= rss + 1  # the two files are read a moment apart
+    assert pss_mb(2**22 + 12345) is None  # no such process

@@ -134,3 +134,12 @@ def test_a_search_renders_its_rows_with_the_words_marked(client, catalogue, row_
     found = client.get("/practices/?q=融资").content.decode()
     assert "<mark>融资</mark>" in found[found.index('<ol class="practice-list">'):]
     assert len(row_renders) > before  # searched rows are never the cached, unmarked ones
+
+
+def test_a_practice_made_draft_leaves_every_cached_list_at_once(client, catalogue):
+    first = client.get("/practices/?category=2").content.decode()
+    practice = Practice.objects.get(number=listed_numbers(first)[0])
+    Practice.objects.filter(pk=practice.pk).update(status="draft")
+    for url in ("/practices/?category=2", "/practices/?per_page=100", "/en/practices/?category=2"):
+        html = client.get(url).content.decode()
+        assert practice.number not in listed_numbers(html) and practice.name not in html, url

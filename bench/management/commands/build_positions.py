@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
+from bench.generated_files import write_or_check
 from practices.importer.places import gazetteer_positions
 from practices.maps import POSITIONS_PATH
 
@@ -25,13 +26,5 @@ class Command(BaseCommand):
                             help="只检查已提交的文件是否与当前安装的 cpca 一致；不一致时以非零状态退出。")
 
     def handle(self, *args, check: bool, **options):
-        text = positions_text()
-        current = POSITIONS_PATH.read_text(encoding="utf-8") if POSITIONS_PATH.exists() else ""
-        if check:
-            if text != current:
-                raise CommandError(f"{POSITIONS_PATH} 与 cpca 不一致：请运行 build_positions。")
-            self.stdout.write(f"{POSITIONS_PATH.name} 与 cpca 一致。")
-            return
-        POSITIONS_PATH.parent.mkdir(parents=True, exist_ok=True)
-        POSITIONS_PATH.write_text(text, encoding="utf-8")
-        self.stdout.write(f"已写入 {POSITIONS_PATH}（{len(text.encode()):,} 字节）。")
+        self.stdout.write(write_or_check(POSITIONS_PATH, positions_text(), check=check, source="cpca",
+                                         command="build_positions"))
