@@ -288,11 +288,16 @@ def after_phrase(tags: list[Tag]) -> tuple[list[Tag], bool]:
         # A leading verb may modify the noun after it ("疑似金融风险企业", "担保风险").
         next_is_noun = index + 1 < len(tags) and is_noun(tags[index + 1][1])
         verb_modifier = flag.startswith("v") and next_is_noun and not phrase
+        # after 的, a word coordinated with a noun is a noun too ("的手续与时限": jieba tags 手续 a verb)
+        conjunct = (
+            via_de and not phrase and flag.startswith("v") and index + 2 < len(tags)
+            and tags[index + 1][0] in ("和", "及", "与") and is_noun(tags[index + 2][1])
+        )
         grade = flag == "m" and word.endswith("级") and next_is_noun  # "7个一级指标"
         coordinated = word in ("和", "及", "与") and phrase and next_is_noun
         # A verb between nouns is part of the name ("知识产权质押融资专项资金池").
         inner_verb = via_de and flag.startswith("v") and phrase and next_is_noun and not _governing(word, flag)
-        if not (nominal or verb_modifier or grade or coordinated or inner_verb) or word in ("等", "的"):
+        if not (nominal or verb_modifier or conjunct or grade or coordinated or inner_verb) or word in ("等", "的"):
             break
         if phrase and is_place_or_time(word, flag):
             break  # "评价体系|温州市地方标准"

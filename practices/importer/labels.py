@@ -23,7 +23,8 @@ Rules, in order (a judgement call always gets the best phrase, never a blank):
    ("7601家|市场主体共获得融资144.49亿元" -> 融资).
 3. Shares and changes: "新增首贷户占存量贷款户数14.2%" -> 占存量贷款户数,
    "民营经济实现税收同比增长26.4%" -> 税收同比增长, "不捕率从30.6%上升至37.5%"
-   -> 不捕率 for both figures; "0.5天内办结" -> 办结时长.
+   -> 不捕率 for both figures; "0.5天内办结" -> 办结时长, "坚持了4年" -> 坚持年限
+   (:mod:`practices.importer.label_actions`).
 4. Otherwise the label of the figure it is listed with, the noun phrase of
    the whole clause, the action with the unit's noun ("办结23139件" ->
    办结件数), any short phrase before the figure ("新设18家" -> 新设), else a
@@ -38,6 +39,8 @@ and a leading place is dropped ("温州地区民间融资综合利率水平" -> 
 
 from __future__ import annotations
 
+from practices.importer.label_actions import UNIT_NOUNS as _UNIT_NOUNS
+from practices.importer.label_actions import action_duration, action_taken, duration_phrase
 from practices.importer.label_rules import (
     AGENT_SUFFIXES,
     CHANGE_VERBS,
@@ -80,12 +83,6 @@ _LEADING_NOISE = tuple(
     "累计 共计 合计 总计 已经 已 共 全市 全省 全区 全县 全国 目前 当前 今年 其中 分别 均 "
     "对 为 将 向 与 并 还 又 再 都 先后 先行 成功 有效 直接 平均每天 每年 年均".split()
 )
-# The noun that counts a unit ("办结23139件" -> 办结件数).
-_UNIT_NOUNS = dict(
-    pair.split(":")
-    for pair in "人:人数 名:人数 位:人数 人次:人次 家:家数 户:户数 家次:家次 件:件数 件次:件次 笔:笔数 "
-    "次:次数 场:场次 场次:场次 个:个数 项:项数 条:条数 份:份数 期:期数 批:批次".split()
-)
 # A noun phrase naming a measure: before "的" it is what the figure gives ("额度不超过500万元的贷款企业").
 _MEASURE_HEADS = tuple("规模 额度 金额 余额 总额 费 率 额 量 数 价 值 面积 时间 期限".split())
 # Nouns a duration can measure ("3年的期限", "5天的办理时间").
@@ -117,8 +114,8 @@ def _acceptable(label: str, *, loose: bool = False, verbal_noun: bool = False) -
     return (
         any(is_noun(f) and not is_place_or_time(w, f) and w not in BAD_LABELS for w, f in tags)
         or any(w.endswith(_CHANGE_VERBS) for w, _ in tags)
-        or (tags[0][1] in ("a", "b", "n") and tags[-1][1].startswith("v"))
-    )  # 简易注销
+        or (tags[0][1] in ("a", "b", "n", "s") and tags[-1][1].startswith("v"))
+    )  # 简易注销, 海外并购
 
 
 def _fit(tokens: list[Tag]) -> str:
@@ -148,8 +145,8 @@ def _fit(tokens: list[Tag]) -> str:
         if 0 < at < len(tokens) - 1:
             tokens = tokens[at:]
     # A leading place names where, not what ("温州地区民间融资综合利率水平", "市内企业信用贷款规模");
-    # 网上, 线下 name a channel.
-    while len(tokens) > 1 and (tokens[0][1] in ("ns", "s") and not tokens[0][0].endswith(("上", "下")) or tokens[0][0] in ("地区", "辖区", "辖内", "内")):
+    # 网上, 线下 name a channel, 海外, 境外 a kind ("海外维权").
+    while len(tokens) > 1 and (tokens[0][1] in ("ns", "s") and not tokens[0][0].endswith(("上", "下", "外")) or tokens[0][0] in ("地区", "辖区", "辖内", "内")):
         rest = tokens[1:]
         if not any(is_noun(f) and not is_place_or_time(w, f) for w, f in rest):
             break
@@ -205,6 +202,8 @@ def _headed_by_verb(token: Tag) -> bool:
     return flag.startswith("v") or (len(word) > 2 and tag(word[:2])[0][1].startswith("v"))
 
 
+# Measure words that count events: a verb ending the text after them names the event ("12起跨境并购").
+_EVENT_UNITS = frozenset("起 次 场 宗 例".split())
 # Measure words that count bodies or people: "144家有代表性的|民营企业" counts firms, not a quality.
 _AGENT_UNITS = frozenset("家 户 名 人 位 家次 户次".split())
 
@@ -226,8 +225,11 @@ def _drop_previous_subject(tags: list[Tag]) -> list[Tag]:
     index = 0
     while index < len(tags) and (is_noun(tags[index][1]) or tags[index][1] in ("a", "b")):
         index += 1
-    # "3年|实际地方贡献100%": a phrase that is all of ``before`` is this figure's own subject
-    return tags[index:] if index < len(tags) else tags
+    # "3年|实际地方贡献100%": a phrase that is all of ``before`` is this figure's own subject;
+    # "从500多份|文件中精选出331份": a set this figure is picked from ("X中") is counted by it too
+    if index >= len(tags) or tags[index][0] in ("中", "里", "之中") and tags[index][1] == "f":
+        return tags
+    return tags[index:]
 
 
 def metric_label(*, before: str, after: str, kind: str, clause: str = "", previous: str = "", unit: str = "") -> str:
@@ -255,6 +257,10 @@ def metric_label(*, before: str, after: str, kind: str, clause: str = "", previo
         if (ends and not via_de and unit[:1] in "家户" and ends[-1] + 1 < len(after_tokens)
                 and _headed_by_verb(after_tokens[ends[-1] + 1])):
             after_tokens = after_tokens[: ends[-1] + 1]
+    rest = a_tags[len(after_tokens):]
+    if (unit in _EVENT_UNITS and after_tokens and not via_de and len(rest) == 1 and rest[0][1] == "v"
+            and len(rest[0][0]) >= 2 and not _text(after_tokens).endswith(AGENT_SUFFIXES)):
+        after_tokens = [*after_tokens, rest[0]]  # "54起|海外并购": the event is named by its verb
     after_label = _fit(after_tokens)
     if kind == "duration" and via_de and not after_label.endswith(_TIME_HEADS):
         after_label = ""  # "上规3年内的|企业": the firms are not what lasts three years
@@ -296,22 +302,32 @@ def metric_label(*, before: str, after: str, kind: str, clause: str = "", previo
     # "平均兑现时限从原来4个月变为2个月": both figures measure the subject before 从.
     order.insert(0, _from_subject(before) or ("" if before_label else _from_subject(clause)))
     if kind == "duration":
-        order.insert(0, _duration_phrase(before_tokens, a_tags, anchored=bool(b_tags) and b_tags[-1][1] == "f"))
+        order.insert(0, duration_phrase(before_tokens, a_tags, anchored=bool(b_tags) and b_tags[-1][1] == "f"))
+        order.insert(1, action_duration(b_tags, unit))
     elif kind == "count" and a_tags and a_tags[0][1] == "v" and len(a_tags[0][0]) >= 2 and unit in _UNIT_NOUNS:
-        order.insert(2, a_tags[0][0] + _UNIT_NOUNS[unit])  # "300余人次参加" -> 参加人次
+        order.insert(2, action_taken(a_tags, unit, longest=MAX_LABEL))  # "300余人次参加" -> 参加人次
     # ``previous``: the label of the figure listed just before ("余额分别为7729亿元、6101亿元").
     order.append(previous)
-    order.append(_verb_measure(b_tags, kind, unit))
+    # an action with its unit's noun is a name although jieba may tag the noun a measure word (派出|批次)
+    verb_measure = _verb_measure(b_tags, kind, unit)
+    order.append(verb_measure)
     order.append(_fit(before_phrase(tag(clause))[0]))
     # "做出|不予处罚174起": the action a light verb introduces is named, verbs and all.
     at = len(b_tags) - len(before_tokens) - 1
+    while at > 0 and b_tags[at][1] == "r":
+        at -= 1  # "开展|各类|监测": a determiner between the light verb and its object
     light_object = bool(before_tokens) and at >= 0 and b_tags[at][0] in LIGHT_VERBS
     for label in order:
-        if label and _acceptable(label, loose=light_object and label == before_label, verbal_noun=kind == "money"):
+        loose = light_object and label == before_label or label == verb_measure
+        if label and _acceptable(label, loose=loose, verbal_noun=kind == "money"):
             return label
     # Last resort before a generic word: the words before the figure ("在站100多名", "新设18家").
     for label in (_strip_leading_noise(_after_governing(before)), _strip_leading_noise(before), after_label):
         if label and _acceptable(label, loose=True):
+            return label
+    # "75%以上|用于开展企业间合作": a share with nothing before it is named by what it goes to
+    if kind == "percent" and len(a_tags) > 1 and a_tags[0][1] == "v" and is_noun(a_tags[-1][1]):
+        if _acceptable(label := _text(a_tags), loose=True):
             return label
     return _KIND_FALLBACK.get(kind, "数值")
 
@@ -329,25 +345,6 @@ def _from_subject(text: str) -> str:
     if not changes and any(is_noun(f) and not is_place_or_time(w, f) for w, f in rest):
         return ""
     return _fit(before_phrase(tag(text[:at]))[0])
-
-
-def _duration_phrase(before_tokens: list[Tag], a_tags: list[Tag], *, anchored: bool = False) -> str:
-    """ "0.5天内办结" -> 办结时长: a time followed by the action it takes."""
-    a_tags = [t for t in a_tags if t[1] not in ("d", "ad")]  # "5个工作日之内|必须|上传"
-    light = len(a_tags) > 1 and a_tags[0][0] in LIGHT_VERBS and a_tags[1][1].startswith("v")
-    if light:
-        a_tags = a_tags[1:]  # "30个工作日内完成|审查": the action, not the light verb
-    if not a_tags or not a_tags[0][1].startswith("v") or a_tags[0][1] == "vn" and not light:
-        return ""
-    verb = a_tags[0][0]
-    if len(verb) < 2 or verb in LINK_VERBS:
-        return ""
-    # the action's subject, kept short ("新办套餐办结时长", "线上贷款办结时长"); none after a
-    # time it counts from ("印发后|5个工作日")
-    subject = [t for t in before_tokens if not t[1].startswith("v") or t[1] == "vn"] if not anchored else []
-    while sum(len(w) for w, _ in subject) > 4:
-        subject = subject[1:]
-    return _text(subject) + verb + "时长"
 
 
 def _verb_measure(tags: list[Tag], kind: str, unit: str) -> str:

@@ -58,6 +58,28 @@ def label_of(text: str, raw: str) -> str:
         ("网上办理率提升至95%，", "95%", "网上办理率"),
         # a phrase too long is cut where bodies meet their action, not mid-name
         ("政府性融资担保机构新增担保额50亿元，", "50亿元", "新增担保额"),
+        # a light verb's object past a determiner ("开展|各类|监测")
+        ("组织各类培训32期，", "32期", "培训"),
+        ("开展各项检查45次，", "45次", "检查"),
+        # a bare action with the unit's noun is a name even when jieba tags the noun a measure word
+        ("累计派出5批，", "5批", "派出批次"),
+        # a duration right after an action measures how long it has gone on
+        ("这项制度已连续运行了6年，", "6年", "运行年限"),
+        ("这家老字号已经营8年，", "8年", "经营年限"),
+        # people counted by the action they took, with its object
+        ("约200人参加了线上培训，", "200人", "参加线上培训"),
+        ("150余人观看了直播。", "150余人", "观看直播"),
+        # a count of events followed by an attribute and the event's verb
+        ("共完成12起跨境并购，", "12起", "跨境并购"),
+        ("全年共处置8次海外维权，", "8次", "海外维权"),
+        # a selection from a set counts members of that set
+        ("从300多家申报企业中评选出50家，", "50家", "申报企业"),
+        ("从1200份问卷中筛选出800份，", "800份", "问卷"),
+        # a share followed by what it goes to
+        ("30%用于偿还银行贷款，", "30%", "用于偿还银行贷款"),
+        # after 的, a word jieba tags as a verb is a noun when a noun is coordinated with it
+        ("提高了30%的报销和补贴，", "30%", "报销和补贴"),
+        ("降低了25%的出行与住宿费用，", "25%", "出行与住宿费"),  # jieba cuts 住宿费|用
     ],
 )
 def test_each_class_of_label_rule_holds_on_new_sentences(text, raw, label):

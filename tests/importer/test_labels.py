@@ -134,7 +134,13 @@ def test_tuning_sample_is_large_and_apart_from_the_heldout_sample():
 # Then bodies are cut from their action only when a word headed by a verb follows them, so that the
 # issue's own example keeps its noun ("72万多家市场主体信用建档" -> 市场主体信用建档, not 市场主体): the
 # halves and the total are unchanged (408/452).
-TUNING_FLOOR = 0.90
+# Third generalisation pass (2026-12-07, same split, only the ODD half's errors read this time, the even
+# half the check): determiners after a light verb, an action with its unit's noun, durations of an
+# action (坚持年限), people counted by what they did, counts of events named by their verb, 海外-type
+# words, members picked from a set, bare percentages named by the verb phrase after them, verbs joined
+# to a noun after 的 (cases in test_label_rules_classes.py): odd 154 -> 162/174, even 254 -> 254/278,
+# in all 0.920 (416/452).
+TUNING_FLOOR = 0.92
 
 
 def test_label_accuracy_on_the_tuning_sample_does_not_regress():
@@ -157,8 +163,8 @@ def test_label_accuracy_on_the_tuning_sample_does_not_regress():
 # cross-validation on the tuning sample) reached 0.650 without the rules' output as a feature and 0.874
 # with it (the rules alone: 0.876), although an acceptable label is among its candidates for 0.95 of
 # the items: not adopted.  After the second generalisation pass (above), measured once as an aggregate:
-# 0.744 (125/168).
-HELDOUT_FLOOR, HELDOUT_TARGET = 0.74, 0.85
+# 0.744 (125/168); after the third, once: 0.750 (126/168).
+HELDOUT_FLOOR, HELDOUT_TARGET = 0.75, 0.85
 
 
 def test_label_accuracy_on_the_heldout_sample_does_not_regress():
@@ -166,7 +172,7 @@ def test_label_accuracy_on_the_heldout_sample_does_not_regress():
     assert accuracy >= HELDOUT_FLOOR, f"label accuracy={accuracy:.3f}; wrong: {len(wrong)}"
 
 
-@pytest.mark.xfail(strict=True, reason="issue 13 target: held-out label accuracy 0.744 < 0.85")
+@pytest.mark.xfail(strict=True, reason="issue 13 target: held-out label accuracy 0.750 < 0.85")
 def test_label_accuracy_on_the_heldout_sample_reaches_the_target():
     accuracy, wrong = label_accuracy(heldout_items())
     assert accuracy >= HELDOUT_TARGET, f"label accuracy={accuracy:.3f}; wrong: {len(wrong)}"
