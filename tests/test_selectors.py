@@ -394,3 +394,18 @@ def test_a_facets_link_maker_gives_query_urls_links(query, value, path):
 
     params = QueryDict(query)
     assert query_url_maker(params, path=path, name="city")(value) == query_url(params, path=path, city=value)
+
+
+def test_a_place_pages_counts_follow_every_write(catalogue):
+    from practices.models import Metric
+    from practices.selectors.places import METRICS_SHOWN, PRACTICES_SHOWN, city_overview
+
+    before = city_overview(slug="taizhou-zhejiang")
+    assert before["metric_count"] > METRICS_SHOWN  # the count is the stored one, not the shown list's length
+    assert before["practice_count"] == len(before["practices"]) < PRACTICES_SHOWN
+    Metric.objects.filter(pk=before["metrics"][0].pk).delete()
+    shown = before["practices"][0]
+    Practice.objects.filter(pk=shown.pk).update(status="draft")
+    after = city_overview(slug="taizhou-zhejiang")
+    assert after["metric_count"] < before["metric_count"]
+    assert after["practice_count"] == before["practice_count"] - 1 and shown not in after["practices"]

@@ -31,11 +31,16 @@ def counts_by_category(*, practices: QuerySet[Practice], categories: list[Catego
 PRACTICES_SHOWN = 50
 
 
-def _practices(queryset: QuerySet[Practice]) -> dict:
-    """{"practices": the first PRACTICES_SHOWN by number, "practice_count": how many}. One or two queries."""
+def _practices(queryset: QuerySet[Practice], *, count: int | None = None) -> dict:
+    """{"practices": the first PRACTICES_SHOWN by number, "practice_count": how many (``count`` if known)}.
+
+    One or two queries.
+    """
     shown = list(queryset.select_related("category").defer("raw_text", "category__load_fingerprint")
                  .order_by("number")[:PRACTICES_SHOWN])
-    return {"practices": shown, "practice_count": len(shown) if len(shown) < PRACTICES_SHOWN else queryset.count()}
+    if count is None:
+        count = len(shown) if len(shown) < PRACTICES_SHOWN else queryset.count()
+    return {"practices": shown, "practice_count": count}
 
 
 # A place can hold hundreds of metrics: its page shows the first ones and links to the explorer.
@@ -43,13 +48,33 @@ METRICS_SHOWN = 25
 
 
 def _metrics(**lookups) -> dict:
-    """{"metrics": the first METRICS_SHOWN in practice order, "metric_count": how many there are}. Two queries."""
+    """{"metrics": the first METRICS_SHOWN in practice order, "metric_count": how many there are}.
+
+    Two queries; the count (25 ms for a city at 100,000 practices) is stored per catalogue revision.
+    """
     metrics = Metric.objects.filter(entry__practice__status=Status.PUBLISHED, **lookups)
     shown = list(
         metrics.select_related("entry__practice", "entry__city__province").defer("entry__text", "sentence")
         .order_by("entry__practice__number", "entry__position", "position")[:METRICS_SHOWN]
     )
-    return {"metrics": shown, "metric_count": len(shown) if len(shown) < METRICS_SHOWN else metrics.count()}
+    if len(shown) < METRICS_SHOWN:
+        return {"metrics": shown, "metric_count": len(shown)}
+    key = {name: getattr(value, "pk", value) for name, value in lookups.items()}
+    return {"metrics": shown, "metric_count": catalogue_cached("place_metric_count", key, metrics.count)}
+
+
+def _reported_by(city: City) -> tuple[QuerySet[Practice], int]:
+    """(the published practices ``city`` reported, selected by their ids; how many). One query.
+
+    The ids come first, from the entries' (city, practice) index: with an EXISTS
+    per practice PostgreSQL walked the practices in number order probing each
+    (20,000 probes to list a city's first 50 at 100,000 practices: 26-41 ms
+    against 9 ms with the ids). A city reports hundreds at most; a province
+    thousands, for which the EXISTS stays cheaper than a literal list.
+    """
+    ids = list(PracticeEntry.objects.filter(practice__status=Status.PUBLISHED, city=city)
+               .order_by().values_list("practice_id", flat=True).distinct())
+    return Practice.objects.published().filter(pk__in=ids), len(ids)
 
 
 # The cities counted on a category page: the most reporting ones (a 100k catalogue: all 298).
@@ -69,7 +94,7 @@ def _case_reports(queryset: QuerySet[CaseReport]) -> dict:
 
 
 def city_overview(*, slug: str) -> dict:
-    """Everything the city page shows; raises City.DoesNotExist. Seven or eight queries, whatever its size.
+    """Everything the city page shows; raises City.DoesNotExist. Eight or nine queries, whatever its size.
 
     {"city": City, "practices": [Practice] (the first PRACTICES_SHOWN), "practice_count": int,
      "by_category": counts_by_category(…),
@@ -77,10 +102,10 @@ def city_overview(*, slug: str) -> dict:
      "metric_count": int, "case_reports": [CaseReport] (the first CASE_REPORTS_SHOWN), "case_report_count": int}
     """
     city = City.objects.select_related("province").get(slug=slug)
-    practices = Practice.objects.published().with_entry(city=city)
+    practices, count = _reported_by(city)
     return {
         "city": city,
-        **_practices(practices),
+        **_practices(practices, count=count),
         "by_category": counts_by_category(practices=practices, categories=list(Category.objects.all()),
                                           city=city.slug),
         **_metrics(entry__city=city),
@@ -95,6 +120,7 @@ def province_overview(*, slug: str) -> dict:
     the catalogue mentions), and case reports about the province.
     """
     province = Province.objects.get(slug=slug)
+    # Thousands of practices at 100,000: a literal list of ids would cost more than the EXISTS.
     practices = Practice.objects.published().with_entry(city__province=province)
     cities = list(
         City.objects.filter(province=province)
