@@ -66,7 +66,7 @@ def cached_fragments(request: HttpRequest, *, name: str, vary: Iterable[str],
 
 def cached_rows(request: HttpRequest, *, name: str, keys: Sequence[Hashable],
                 render: Callable[[list], dict[Hashable, str]]) -> list[SafeString]:
-    """The rendered rows of ``keys``, in their order: from the fragment cache, the others by ``render(missing)``.
+    """The rendered rows of ``keys``, in their order: from the ``rows`` cache, the others by ``render(missing)``.
 
     ``render`` gets the keys not cached and returns {key: html}; a key it
     leaves out (a record deleted meanwhile) is left out of the list. ``name``
@@ -74,12 +74,13 @@ def cached_rows(request: HttpRequest, *, name: str, keys: Sequence[Hashable],
     language (the list and its columns).
     """
     prefix = f"row:{_digest(request, name)}:"
+    cache_keys = {key: f"{prefix}{key}" for key in keys}
     store = caches[ROW_CACHE_ALIAS]
-    found = store.get_many([f"{prefix}{key}" for key in keys])
-    missing = [key for key in keys if f"{prefix}{key}" not in found]
+    found = store.get_many(cache_keys.values())
+    missing = [key for key, cache_key in cache_keys.items() if cache_key not in found]
     if missing:
-        fresh = {f"{prefix}{key}": str(html) for key, html in render(missing).items()}
+        fresh = {cache_keys[key]: str(html) for key, html in render(missing).items()}
         store.set_many(fresh)
         found.update(fresh)
     # Rendered by the template engine (escaped there) from catalogue data; never from user markup.
-    return [mark_safe(found[f"{prefix}{key}"]) for key in keys if f"{prefix}{key}" in found]
+    return [mark_safe(found[cache_keys[key]]) for key in keys if cache_keys[key] in found]

@@ -244,7 +244,7 @@ def city_index(*, counts: dict[str, list[list[int]]] | None = None) -> list[City
     ``counts`` is ``place_counts()`` when the caller has read it already.
     """
     return _counted(City.objects.select_related("province").order_by("province__adcode", "adcode", "name"),
-                    (counts or place_counts())["cities"])
+                    (place_counts() if counts is None else counts)["cities"])
 
 
 def province_index(*, counts: dict[str, list[list[int]]] | None = None) -> list[Province]:
@@ -252,4 +252,4 @@ def province_index(*, counts: dict[str, list[list[int]]] | None = None) -> list[
 
     Annotated ``practice_count`` and ``case_report_count`` (``place_counts``). One query once counted.
     """
-    return _counted(Province.objects.order_by("adcode", "name"), (counts or place_counts())["provinces"])
+    return _counted(Province.objects.order_by("adcode", "name"), (place_counts() if counts is None else counts)["provinces"])
