@@ -3,8 +3,6 @@ from __future__ import annotations
 
 import re
 
-from pypinyin import lazy_pinyin
-
 _NON_CJK = re.compile(r"[^\u4e00-\u9fff]")
 
 
@@ -15,6 +13,9 @@ def category_slug(name: str) -> str:
     their last four characters name the theme ("政策服务" → "zhengce-fuwu"),
     which makes a short, readable, stable URL.
     """
+    # Imported here: pypinyin's tables cost every web worker 56 MiB, and only loads make slugs.
+    from pypinyin import lazy_pinyin
+
     chars = _NON_CJK.sub("", name)[-4:]
     if len(chars) < 4:
         return "-".join(lazy_pinyin(chars)) or "category"

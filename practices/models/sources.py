@@ -9,7 +9,6 @@ from django.db import models
 from django.db.models import Q
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
-from pypinyin import lazy_pinyin
 
 from ..querysets import NaturalKeyManager
 from .base import Curated
@@ -32,6 +31,9 @@ def source_slug(filename: str) -> str:
     numbered = _NUMBERED_FILENAME.match(filename)
     if numbered:
         return numbered.group(1)
+    # Imported here: pypinyin's tables cost every web worker 56 MiB, and only writes make slugs.
+    from pypinyin import lazy_pinyin
+
     slug = slugify("-".join(lazy_pinyin(PurePosixPath(filename).stem)))[:SLUG_MAX_LENGTH].strip("-_")
     return slug or "source-" + hashlib.sha256(filename.encode("utf-8")).hexdigest()[:12]
 
