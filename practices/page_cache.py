@@ -133,6 +133,7 @@ class PublicPageCacheMiddleware:
             return self.get_response(request)
         revision, changed = _revision_row()
         request.catalogue_revision = revision  # for the fragments of a page rendered below (practices/fragments.py)
+        request.catalogue_changed = changed  # for the page's citation line (practices/templatetags/citation.py)
         with request_revision_scope(revision):
             return self._respond(request, revision=revision, changed=changed)
 

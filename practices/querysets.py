@@ -114,6 +114,12 @@ class CaseReportManager(NaturalKeyManager.from_queryset(CaseReportQuerySet)):
     natural_key_fields = ("source__filename", "position")
 
 
+class RelatedPracticeQuerySet(models.QuerySet):
+    def shown(self):
+        """Links the public sees: confirmed by staff or still pending; never the ones staff rejected."""
+        return self.filter(models.Q(confirmed=True) | models.Q(confirmed__isnull=True))
+
+
 class MetricQuerySet(models.QuerySet):
     def published(self):
         """Metrics whose practice or case report is published."""

@@ -86,6 +86,24 @@ def test_practice_page_has_a_how_to_cite_line(client, catalogue):
     assert "http://testserver/en/practices/23/" in english
 
 
+def test_the_citation_names_the_revision_the_page_shows_without_asking_again(client, admin_client, catalogue):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from practices.models import CatalogueRevision
+
+    changed = CatalogueRevision.objects.get(key=1).changed
+    stamp = timezone.localtime(changed).strftime("%Y-%m-%d %H:%M")
+    with CaptureQueriesContext(connection) as queries:
+        html = client.get("/practices/23/").content.decode()
+    assert stamp in html[html.index("http://testserver/practices/23/"):]
+    # The page-cache middleware read the time with the revision token: the only revision query.
+    assert sum("practices_cataloguerevision" in query["sql"] for query in queries.captured_queries) == 1
+    # Staff pass by the page cache; their citation asks the database and names the same time.
+    assert stamp in admin_client.get("/practices/23/").content.decode()
+
+
 def test_about_is_a_data_page(client, catalogue):
     html = client.get("/about/").content.decode()
     assert "CC BY 4.0" in html and 'rel="license"' in html

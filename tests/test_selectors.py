@@ -3,11 +3,14 @@ from decimal import Decimal
 from urllib.parse import urlsplit
 
 import pytest
+from django.db import connection
 from django.db.models import Count
 from django.http import QueryDict
+from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
 from practices import selectors
+from practices.catalogue_cache import catalogue_revision
 from practices.filters import CaseReportFilterSet, PracticeFilterSet
 from practices.importer.measures import measure_is_generic
 from practices.models import CaseReport, Practice, RelatedPractice
@@ -226,6 +229,26 @@ def test_related_case_reports_confirmed_first_rejected_and_drafts_hidden(catalog
     shown = selectors.practice_case_reports(practice=practice)
     assert shown[0].pk == low.pk
     assert middle.pk not in {item.pk for item in shown} and high.pk not in {item.pk for item in shown}
+
+
+def test_a_practice_without_case_reports_skips_their_query_in_a_request_until_one_is_linked(catalogue):
+    from practices.revision_memo import request_revision_scope
+
+    linked = set(RelatedPractice.objects.values_list("practice_id", flat=True))
+    alone = Practice.objects.exclude(pk__in=linked).order_by("number").first()
+    report = CaseReport.objects.published().first()
+    with request_revision_scope(catalogue_revision()), CaptureQueriesContext(connection) as queries:
+        assert selectors.practice_case_reports(practice=alone) == []
+        assert selectors.practice_case_reports(practice=alone) == []
+    # One query, for the set of linked practices; none for the practice's own links.
+    assert len(queries.captured_queries) == 1
+    RelatedPractice.objects.create(case_report=report, practice=alone, score=Decimal("0.5"), rank=9)
+    # The link changed the revision: the request that reads it sees the link.
+    with request_revision_scope(catalogue_revision()):
+        assert [link.case_report for link in selectors.practice_case_reports(practice=alone)] == [report]
+    # Outside a request nothing is remembered: the links are read every time.
+    RelatedPractice.objects.filter(practice=alone).update(confirmed=False)
+    assert selectors.practice_case_reports(practice=alone) == []
 
 
 def test_comparison_of_practice_15_charts_days_for_two_cities_and_tables_the_rest(catalogue):

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from ..querysets import CaseReportManager, NaturalKeyManager
+from ..querysets import CaseReportManager, NaturalKeyManager, RelatedPracticeQuerySet
 from .base import SEARCH_FIELDS, Curated, Status, search_document_field, search_title_field, search_vector_field
 from .categories import Category
 from .places import City, Province
@@ -87,7 +87,7 @@ class CaseReport(Curated):
     natural_key.dependencies = ["practices.sourcedocument"]
 
 
-class RelatedPracticeManager(NaturalKeyManager):
+class RelatedPracticeManager(NaturalKeyManager.from_queryset(RelatedPracticeQuerySet)):
     natural_key_fields = ("case_report__source__filename", "case_report__position", "practice__number")
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, F, OuterRef, Prefetch, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from ..models import CaseReport, City, Practice, RelatedPractice, SourceDocument, Status
@@ -52,8 +52,7 @@ def case_report_related_practices(*, report: CaseReport) -> list[RelatedPractice
     Each link has its practice and category loaded. One query.
     """
     return list(
-        RelatedPractice.objects.filter(case_report=report, practice__status=Status.PUBLISHED)
-        .filter(Q(confirmed=True) | Q(confirmed__isnull=True))
+        RelatedPractice.objects.shown().filter(case_report=report, practice__status=Status.PUBLISHED)
         .select_related("practice__category").defer("practice__raw_text")
         .order_by(F("confirmed").desc(nulls_last=True), "-score", "rank")
     )

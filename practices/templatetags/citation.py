@@ -17,8 +17,15 @@ from ..models import CatalogueRevision, SourceDocument
 register = template.Library()
 
 
-def revision_changed():
-    """When the catalogue last changed (None before its first change). One query."""
+def revision_changed(request=None):
+    """When the catalogue last changed (None before its first change).
+
+    The page-cache middleware reads it with the revision token, for every anonymous request
+    (practices/page_cache.py): taken from ``request`` then, it is the time of the very revision
+    the page is cached under, and costs no query. Otherwise one query.
+    """
+    if request is not None and hasattr(request, "catalogue_changed"):
+        return request.catalogue_changed
     return CatalogueRevision.objects.filter(key=1).values_list("changed", flat=True).first()
 
 
@@ -27,7 +34,7 @@ def citation(context, source: SourceDocument, *, item: int | None = None, articl
              lines: tuple | None = None, paragraph: str = "", heading_id: str = "cite-heading") -> dict:
     """Context for the citation include; ``item`` (practice number) or ``article`` (report title)."""
     request = context.get("request")
-    changed = revision_changed()
+    changed = revision_changed(request)
     return {
         "source": source,
         "item": item,

@@ -108,6 +108,6 @@ def about(request: HttpRequest) -> HttpResponse:
         "totals": selectors.catalogue_totals(),
         "codebook": stored_codebook_table(),
         "licence": {"name": LICENCE_NAME, "url": LICENCE_URL},
-        "revision_changed": revision_changed(),
+        "revision_changed": revision_changed(request),
         "exports": {kind.replace("-", "_"): export_links(QueryDict(), kind=kind) for kind in PUBLIC_LISTS},
     })
