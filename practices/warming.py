@@ -42,12 +42,13 @@ def _steps() -> list[tuple[str, Callable[[], object]]]:
     from .lists import PUBLIC_LISTS
     from .release import stored_codebook_table
     from .selectors.api_reference import api_reference
-    from .selectors.places import place_counts
+    from .selectors.places import metric_counts, place_counts
 
     steps: list[tuple[str, Callable[[], object]]] = [
         ("totals", selectors.catalogue_totals),
         ("category-city matrix", selectors.category_city_matrix),
         ("place counts", place_counts),
+        ("metric counts", metric_counts),
     ]
     for name, entry in PUBLIC_LISTS.items():
         steps.append((f"{name} list", lambda entry=entry: entry.summarize(filterset=entry.filterset_class(QueryDict()))))

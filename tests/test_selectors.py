@@ -13,7 +13,7 @@ from practices import selectors
 from practices.catalogue_cache import catalogue_revision
 from practices.filters import CaseReportFilterSet, PracticeFilterSet
 from practices.importer.measures import measure_is_generic
-from practices.models import CaseReport, Practice, RelatedPractice
+from practices.models import CaseReport, Category, Practice, RelatedPractice
 from practices.search import case_report_search, practice_search, query_terms
 
 pytestmark = pytest.mark.django_db
@@ -237,10 +237,13 @@ def test_a_practice_without_case_reports_skips_their_query_in_a_request_until_on
     linked = set(RelatedPractice.objects.values_list("practice_id", flat=True))
     alone = Practice.objects.exclude(pk__in=linked).order_by("number").first()
     report = CaseReport.objects.published().first()
-    with request_revision_scope(catalogue_revision()), CaptureQueriesContext(connection) as queries:
-        assert selectors.practice_case_reports(practice=alone) == []
-        assert selectors.practice_case_reports(practice=alone) == []
-    # One query, for the set of linked practices; none for the practice's own links.
+    linked_practice = Practice.objects.get(pk=min(linked))
+    with request_revision_scope(catalogue_revision()):
+        assert selectors.practice_case_reports(practice=alone) == []  # reads the linked practices once
+        with CaptureQueriesContext(connection) as queries:
+            assert selectors.practice_case_reports(practice=alone) == []
+            assert selectors.practice_case_reports(practice=linked_practice)
+    # No query for the practice without links; one for the linked practice's links.
     assert len(queries.captured_queries) == 1
     RelatedPractice.objects.create(case_report=report, practice=alone, score=Decimal("0.5"), rank=9)
     # The link changed the revision: the request that reads it sees the link.
@@ -432,3 +435,29 @@ def test_a_place_pages_counts_follow_every_write(catalogue):
     after = city_overview(slug="taizhou-zhejiang")
     assert after["metric_count"] < before["metric_count"]
     assert after["practice_count"] == before["practice_count"] - 1 and shown not in after["practices"]
+
+
+def test_stored_metric_counts_equal_each_place_and_categorys_own_count(catalogue):
+    from practices.models import Metric, Status
+    from practices.selectors.places import metric_counts
+
+    Practice.objects.filter(number=23).update(status="draft")  # its metrics leave every count
+    published = Metric.objects.filter(entry__practice__status=Status.PUBLISHED)
+    for kind, lookup in (("cities", "entry__city"), ("provinces", "entry__city__province"),
+                         ("categories", "entry__practice__category")):
+        expected = dict(published.order_by().values_list(lookup).annotate(n=Count("pk")))
+        assert dict(metric_counts()[kind]) == expected
+        assert len(expected) > 1
+
+
+def test_a_city_page_counts_as_a_query_over_its_practices_would(catalogue):
+    from practices.models import City, Status
+
+    Practice.objects.filter(number__in=[14, 23]).update(status="draft")
+    for city in City.objects.filter(entries__isnull=False).distinct():
+        overview = selectors.city_overview(slug=city.slug)
+        practices = Practice.objects.filter(status=Status.PUBLISHED, entries__city=city)
+        assert overview["by_category"] == selectors.counts_by_category(
+            practices=practices, categories=list(Category.objects.all()), city=city.slug)
+        assert overview["practice_count"] == practices.count()
+        assert [p.number for p in overview["practices"]] == sorted(p.number for p in practices)[:50]

@@ -28,8 +28,8 @@ def category_list() -> list[Category]:
 
 
 def practice_published_list() -> QuerySet[Practice]:
-    """All published practices in number order, entries prefetched."""
-    return Practice.objects.published().with_cities().order_by("number")
+    """All published practices in number order, entries prefetched; without the texts kept for search."""
+    return Practice.objects.published().with_cities().defer("raw_text", *SEARCH_FIELDS).order_by("number")
 
 
 def practice_list_page_rows(*, practices: QuerySet[Practice]) -> QuerySet[Practice]:
@@ -67,6 +67,26 @@ def catalogue_totals() -> dict[str, int]:
 MATRIX_MAX_CITIES = 12
 
 
+def category_city_counts() -> dict[str, list[list[int]]]:
+    """{"cells": [[category id, city id, practices], …], "totals": [[category id, practices], …]}: published only.
+
+    A cell counts the city's entries in the category, which are its distinct practices (an entry
+    is unique per practice and city). Stored per catalogue revision (two queries when computed):
+    the home page's matrix and each city page read it.
+    """
+    def compute() -> dict:
+        published = Practice.objects.published()
+        pairs = (
+            PracticeEntry.objects.filter(practice__in=published.values("pk"))
+            .values_list("practice__category_id", "city_id").annotate(n=Count("pk")).order_by()
+        )
+        totals = published.order_by().values_list("category_id").annotate(n=Count("pk"))
+        # JSON data: [category id, city id, count] and [category id, count].
+        return {"cells": [list(row) for row in pairs], "totals": [list(row) for row in totals]}
+
+    return catalogue_cached("category_city_matrix", {}, compute)
+
+
 def category_city_matrix(*, max_cities: int = MATRIX_MAX_CITIES) -> dict:
     """Practice counts by category (rows) and reporting city (columns), for the home page.
 
@@ -82,17 +102,7 @@ def category_city_matrix(*, max_cities: int = MATRIX_MAX_CITIES) -> dict:
     filtered accordingly (None for an empty cell). The counts are cached
     until the catalogue changes; then two more queries.
     """
-    def compute() -> dict:
-        published = Practice.objects.published()
-        pairs = (
-            PracticeEntry.objects.filter(practice__in=published.values("pk"))
-            .values_list("practice__category_id", "city_id").annotate(n=Count("pk")).order_by()
-        )
-        totals = published.order_by().values_list("category_id").annotate(n=Count("pk"))
-        # JSON data: [category id, city id, count] and [category id, count].
-        return {"cells": [list(row) for row in pairs], "totals": [list(row) for row in totals]}
-
-    data = catalogue_cached("category_city_matrix", {}, compute)
+    data = category_city_counts()
     counts = {(category_id, city_id): n for category_id, city_id, n in data["cells"]}
     totals = {category_id: n for category_id, n in data["totals"]}
     per_city: dict[int, int] = {}
