@@ -30,4 +30,5 @@ class KeysFirstPaginator(Paginator):
         if isinstance(self.object_list, QuerySet) and bottom >= DEFERRED_JOIN_FROM:
             keys = list(self.object_list.values_list("pk", flat=True)[bottom:page.end_index()])
             page.object_list = self.object_list.filter(pk__in=keys)
+            page.keys = keys  # in the list's order: a caller that needs only the keys reads no more
         return page

@@ -32,3 +32,12 @@ def test_a_deep_page_shows_the_rows_plain_slicing_shows(client, catalogue, monke
     assert keyed.content == plain.content
     keys_only = re.compile(r'^SELECT "\w+"\."id" (AS "\w+" )?FROM .* LIMIT \d+ OFFSET \d+$')
     assert any(keys_only.match(q["sql"]) for q in queries) == (parse_qs(urlsplit(url).query)["page"] != ["1"])
+
+
+def test_a_deep_list_page_reads_its_keys_once(client, catalogue, monkeypatch):
+    monkeypatch.setattr(pagination, "DEFERRED_JOIN_FROM", 1)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/practices/?per_page=10&page=3").status_code == 200
+    keys_only = re.compile(r'^SELECT "practices_practice"\."id"( AS "\w+")? FROM ')
+    # The paginator's keys query, and no second one asking for the keys it already holds.
+    assert len([q for q in queries if keys_only.match(q["sql"])]) == 1

@@ -35,7 +35,8 @@ def practice_list(request: HttpRequest) -> HttpResponse:
     rendered = not filterset.selected().get("q")
     if rendered:
         # Without a search a row depends on its practice only: most come from the fragment cache.
-        listing.page.object_list = practice_rows_html(request, practices=listing.page.object_list)
+        listing.page.object_list = practice_rows_html(request, practices=listing.page.object_list,
+                                                      keys=getattr(listing.page, "keys", None))
     else:
         rows = selectors.practice_list_page_rows(practices=listing.page.object_list)
         listing.page.object_list = PRACTICES.with_excerpts(rows, filterset=filterset)
@@ -56,16 +57,21 @@ def practice_list(request: HttpRequest) -> HttpResponse:
     })
 
 
-def practice_rows_html(request: HttpRequest, *, practices) -> list:
-    """The list rows (category and cities shown) of the ``practices`` queryset's page, mostly from the cache."""
+def practice_rows_html(request: HttpRequest, *, practices, keys: list[int] | None = None) -> list:
+    """The list rows (category and cities shown) of the ``practices`` queryset's page, mostly from the cache.
+
+    ``keys``: the page's primary keys in order, when the paginator read them already (deep pages).
+    """
+    if keys is None:
+        keys = list(practices.values_list("pk", flat=True))
+
     def render_rows(pks: list[int]) -> dict[int, str]:
         template = get_template("practices/includes/practice_row.html")
         found = selectors.practice_list_page_rows(practices=Practice.objects.filter(pk__in=pks))
         return {practice.pk: template.render({"practice": practice, "show_category": True, "show_cities": True})
                 for practice in found}
 
-    return cached_rows(request, name="practice-list-row", keys=list(practices.values_list("pk", flat=True)),
-                       render=render_rows)
+    return cached_rows(request, name="practice-list-row", keys=keys, render=render_rows)
 
 
 def _practice_or_404(number: int) -> Practice:
