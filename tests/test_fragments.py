@@ -79,14 +79,17 @@ def test_the_home_map_and_matrix_are_made_once_per_revision(client, catalogue, m
 def row_renders(monkeypatch):
     """The practices whose list row was rendered (not read from the fragment cache)."""
     rendered = []
-    real = selectors.practice_list_page_rows
 
-    def counting(*, practices):
-        rows = list(real(practices=practices))
-        rendered.extend(row.number for row in rows)
-        return rows
+    def counting(real):
+        def fetch(**kwargs):
+            rows = list(real(**kwargs))
+            rendered.extend(row.number for row in rows)
+            return rows
+        return fetch
 
-    monkeypatch.setattr(selectors, "practice_list_page_rows", counting)
+    # The row cache's misses read practice_rows; a search's rows (never cached) practice_list_page_rows.
+    for name in ("practice_rows", "practice_list_page_rows"):
+        monkeypatch.setattr(selectors, name, counting(getattr(selectors, name)))
     return rendered
 
 

@@ -47,6 +47,7 @@ from .practices import (
     practice_list_page_rows,
     practice_neighbours,
     practice_published_list,
+    practice_rows,
 )
 
 __all__ = [
@@ -56,6 +57,6 @@ __all__ = [
     "category_overview", "city_lookup", "city_overview", "counts_by_category", "filter_conditions",
     "metric_filter_description", "metric_list_rows", "metric_list_summary", "filter_signature", "metric_unit_facets", "metric_measure_facets", "metric_owner_facets", "place_label", "practice_case_reports", "practice_comparison",
     "practice_detail", "practice_facets", "practice_filter_description", "practice_list_summary",
-    "practice_list_page_rows", "practice_neighbours", "practice_published_list",
+    "practice_list_page_rows", "practice_rows", "practice_neighbours", "practice_published_list",
     "province_lookup", "province_overview", "query_url", "source_list",
 ]

@@ -67,7 +67,7 @@ def practice_rows_html(request: HttpRequest, *, practices, keys: list[int] | Non
 
     def render_rows(pks: list[int]) -> dict[int, str]:
         template = get_template("practices/includes/practice_row.html")
-        found = selectors.practice_list_page_rows(practices=Practice.objects.filter(pk__in=pks))
+        found = selectors.practice_rows(pks=pks)
         return {practice.pk: template.render({"practice": practice, "show_category": True, "show_cities": True})
                 for practice in found}
 
