@@ -52,21 +52,25 @@ def _practices(queryset: QuerySet[Practice], *, count: int | None = None) -> dic
 METRICS_SHOWN = 25
 
 
-def _metrics(*, counted_in: tuple[str, int], **lookups) -> dict:
+# The groups a page counts metrics by, and each metric's path to its group.
+METRIC_GROUPS = {"cities": "entry__city_id", "provinces": "entry__city__province_id",
+                 "categories": "entry__practice__category_id"}
+
+
+def _metrics(*, group: str, pk: int) -> dict:
     """{"metrics": the first METRICS_SHOWN in practice order, "metric_count": how many there are}.
 
-    One query; the count is the place's or category's (``counted_in``: ("cities", pk) …) in
-    ``metric_counts``, stored per catalogue revision.
+    The metrics of the city, province or category ``pk`` (``group``: a key of METRIC_GROUPS). One
+    query; the count is the group's in ``metric_counts``, stored per catalogue revision.
     """
-    metrics = Metric.objects.filter(entry__practice__status=Status.PUBLISHED, **lookups)
+    metrics = Metric.objects.filter(entry__practice__status=Status.PUBLISHED, **{METRIC_GROUPS[group]: pk})
     shown = list(
         metrics.select_related("entry__practice", "entry__city__province").defer("entry__text", "sentence")
         .order_by("entry__practice__number", "entry__position", "position")[:METRICS_SHOWN]
     )
     if len(shown) < METRICS_SHOWN:
         return {"metrics": shown, "metric_count": len(shown)}
-    kind, pk = counted_in
-    return {"metrics": shown, "metric_count": dict(metric_counts()[kind]).get(pk, 0)}
+    return {"metrics": shown, "metric_count": dict(metric_counts()[group]).get(pk, 0)}
 
 
 def metric_counts() -> dict[str, list[list[int]]]:
@@ -76,14 +80,13 @@ def metric_counts() -> dict[str, list[list[int]]]:
     where counting one city's metrics on its page took 25 ms, for each of ~300 cities.
     """
     def compute() -> dict[str, list[list[int]]]:
-        totals: dict[str, dict[int, int]] = {"cities": {}, "provinces": {}, "categories": {}}
+        totals: dict[str, dict[int, int]] = {group: {} for group in METRIC_GROUPS}
         rows = (Metric.objects.filter(entry__practice__status=Status.PUBLISHED).order_by()
-                .values_list("entry__city_id", "entry__city__province_id", "entry__practice__category_id")
-                .annotate(n=Count("pk")))
+                .values_list(*METRIC_GROUPS.values()).annotate(n=Count("pk")))
         for *keys, n in rows:
-            for kind, pk in zip(totals, keys, strict=True):
-                totals[kind][pk] = totals[kind].get(pk, 0) + n
-        return {kind: [[pk, n] for pk, n in counts.items()] for kind, counts in totals.items()}
+            for group, pk in zip(METRIC_GROUPS, keys, strict=True):
+                totals[group][pk] = totals[group].get(pk, 0) + n
+        return {group: [[pk, n] for pk, n in counts.items()] for group, counts in totals.items()}
 
     return catalogue_cached("metric_counts", {}, compute)
 
@@ -127,7 +130,7 @@ def city_overview(*, slug: str) -> dict:
         "city": city,
         **_practices(Practice.objects.filter(pk__in=first), count=sum(counts.values())),
         "by_category": _by_category(counts, categories=list(Category.objects.all()), city=city.slug),
-        **_metrics(counted_in=("cities", city.pk), entry__city=city),
+        **_metrics(group="cities", pk=city.pk),
         **_case_reports(CaseReport.objects.filter(cities=city)),
     }
 
@@ -153,7 +156,7 @@ def province_overview(*, slug: str) -> dict:
         **_practices(practices),
         "by_category": counts_by_category(practices=practices, categories=list(Category.objects.all()),
                                           province=province.slug),
-        **_metrics(counted_in=("provinces", province.pk), entry__city__province=province),
+        **_metrics(group="provinces", pk=province.pk),
         **_case_reports(CaseReport.objects.filter(province=province)),
     }
 
@@ -191,7 +194,7 @@ def category_overview(*, slug: str) -> dict:
         "practice_count": len(practices) if len(practices) < PRACTICES_SHOWN else published.count(),
         "by_city": by_city,
         "city_total": len(counts),
-        **_metrics(counted_in=("categories", category.pk), entry__practice__category=category),
+        **_metrics(group="categories", pk=category.pk),
         **_case_reports(CaseReport.objects.filter(categories=category)),
     }
 
